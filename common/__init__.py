@@ -1,0 +1,10 @@
+"""Shared building blocks for every project: layers, callbacks, data, reports, CLI, training.
+
+Importing `common` selects the TensorFlow backend for Keras (the collection is written for it) unless
+the user chose another one, and quiets TensorFlow's C++ start-up logging.
+"""
+
+import os
+
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
