@@ -1,7 +1,7 @@
 """Shared building blocks for every project: layers, callbacks, data, reports, CLI, training.
 
-Importing `common` selects the TensorFlow backend for Keras (the collection is written for it) unless
-the user chose another one, and quiets TensorFlow's C++ start-up logging.
+Importing `common` selects the TensorFlow backend for Keras (the collection is written for it)
+unless the user chose another one, and quiets the C++ start-up logging of TensorFlow.
 """
 
 import os

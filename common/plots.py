@@ -13,7 +13,17 @@ import numpy as np  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 # Per-epoch values that are not a train/validation metric pair; plotted only when asked.
-NOT_METRICS = {"learning_rate", "lr", "gradient_norm", "grad_norm", "epoch_time", "time"}
+NOT_METRICS = {
+    "learning_rate",
+    "lr",
+    "gradient_norm",
+    "grad_norm",
+    "epoch_time",
+    "time",
+    "elapsed_time",
+    "steps_per_second",
+    "samples_per_second",
+}
 
 
 def learning_curves(history, title="", best_epoch=None, include=()):
@@ -60,7 +70,12 @@ def compare_curves(curves, ylabel, title="", xlabel="epoch", log_y=False):
     """Several runs' curves on one axes, e.g. the training loss of SGD against Adam."""
     figure, ax = plt.subplots(figsize=(6, 4))
     for label, values in curves.items():
-        ax.plot(np.arange(1, len(values) + 1), np.asarray(values, dtype=float), label=str(label))
+        ax.plot(
+            np.arange(1, len(values) + 1),
+            np.asarray(values, dtype=float),
+            marker=".",
+            label=str(label),
+        )
     if log_y:
         ax.set_yscale("log")
     ax.set_xlabel(xlabel)

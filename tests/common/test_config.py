@@ -62,7 +62,9 @@ def test_bad_overrides_are_named(assignment, message):
 def test_fingerprint_tracks_values():
     base = ToyConfig()
     assert config_lib.fingerprint(base) == config_lib.fingerprint(ToyConfig())
-    assert config_lib.fingerprint(base) != config_lib.fingerprint(config_lib.replace(base, epochs=2))
+    assert config_lib.fingerprint(base) != config_lib.fingerprint(
+        config_lib.replace(base, epochs=2)
+    )
     with pytest.raises(ValueError, match="Unknown config field"):
         config_lib.replace(base, epoch=2)
 

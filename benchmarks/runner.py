@@ -1,0 +1,164 @@
+"""Runs named training configurations on one machine, in one process, and writes what they cost.
+
+Each configuration is a function returning a compiled model plus its training recipe; the runner
+trains it, records wall time to each target accuracy (checked on validation data after every
+epoch), samples per second, peak memory and the final test score, and writes JSON and Markdown.
+Benchmarks measure; tests never depend on their timings.
+"""
+
+import dataclasses
+import json
+import os
+import pathlib
+import resource
+import time
+
+import keras
+
+from common import report as report_lib
+from common import training
+
+RESULTS_DIR = pathlib.Path(__file__).parent / "results"
+
+
+@dataclasses.dataclass(frozen=True)
+class Configuration:
+    name: str  # Row name, e.g. "keras-io mnist_convnet".
+    description: str  # Where the recipe comes from.
+    build: callable  # () -> compiled keras.Model.
+    epochs: int
+    train: object  # tf.data.Dataset, batched.
+    validation: object
+    test: object
+    train_size: int
+
+
+class TimeToTarget(keras.callbacks.Callback):
+    """Records the wall time (from the start of fit) at which validation accuracy first reaches
+    each target."""
+
+    def __init__(self, targets, monitor="val_accuracy"):
+        super().__init__()
+        self.targets = tuple(sorted(targets))
+        self.monitor = monitor
+
+    def on_train_begin(self, logs=None):
+        self.start = time.perf_counter()
+        self.reached = {target: None for target in self.targets}
+        self.curve = []
+
+    def on_epoch_end(self, epoch, logs=None):
+        elapsed = time.perf_counter() - self.start
+        value = (logs or {}).get(self.monitor)
+        if value is None:
+            return
+        self.curve.append((elapsed, float(value)))
+        for target in self.targets:
+            if self.reached[target] is None and value >= target:
+                self.reached[target] = elapsed
+
+
+def run_configuration(configuration, targets, seed):
+    """Trains one configuration from scratch and returns its measurements."""
+    training.set_seed(seed)
+    model = configuration.build()
+    timer = TimeToTarget(targets)
+    print(f"\n--- {configuration.name}: {model.count_params():,} parameters", flush=True)
+    start = time.perf_counter()
+    model.fit(
+        configuration.train,
+        validation_data=configuration.validation,
+        epochs=configuration.epochs,
+        callbacks=[timer],
+        verbose=2,
+    )
+    train_seconds = time.perf_counter() - start
+    test_loss, test_accuracy = model.evaluate(configuration.test, verbose=0)[:2]
+    return {
+        "name": configuration.name,
+        "description": configuration.description,
+        "parameters": int(model.count_params()),
+        "epochs": configuration.epochs,
+        "test_accuracy": float(test_accuracy),
+        "test_loss": float(test_loss),
+        "train_seconds": train_seconds,
+        "samples_per_second": configuration.train_size * configuration.epochs / train_seconds,
+        "seconds_to_target": {f"{target:.3f}": t for target, t in timer.reached.items()},
+        "validation_curve": timer.curve,
+        "peak_memory_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+def ratios(results, reference_name):
+    """Time-to-target of every row divided by the reference's (below 1: faster than it)."""
+    reference = next(row for row in results if row["name"] == reference_name)
+    for row in results:
+        row["time_ratio_vs_reference"] = {
+            target: (seconds / reference["seconds_to_target"][target])
+            if seconds is not None and reference["seconds_to_target"].get(target)
+            else None
+            for target, seconds in row["seconds_to_target"].items()
+        }
+    return results
+
+
+def write(project, results, targets, data_source, config, output_dir=RESULTS_DIR):
+    """Writes `<project>.json` (with hardware and versions) and `<project>.md` (a table)."""
+    output_dir = pathlib.Path(output_dir)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    metadata = report_lib.run_metadata(
+        config=config,
+        seed=config.get("seed", 0),
+        preset="benchmark",
+        data_source=data_source,
+        wall_time_seconds=sum(r["train_seconds"] for r in results),
+    )
+    document = {
+        "project": project,
+        "targets": list(targets),
+        "results": results,
+        "metadata": metadata,
+    }
+    json_path = output_dir / f"{project}.json"
+    temporary = json_path.with_suffix(".json.tmp")
+    temporary.write_text(json.dumps(document, indent=2, default=float))
+    os.replace(temporary, json_path)
+    (output_dir / f"{project}.md").write_text(markdown_table(project, results, targets, metadata))
+    return json_path
+
+
+def markdown_table(project, results, targets, metadata):
+    hardware = metadata.get("hardware", {})
+    header = [
+        "configuration",
+        "params",
+        "epochs",
+        "test acc",
+        "train s",
+        "samples/s",
+        *[f"s to {t:.0%} val" for t in targets],
+        "peak MB",
+    ]
+    lines = [
+        f"# {project} benchmark",
+        "",
+        f"Machine: {hardware.get('cpu_model', '?')}, {hardware.get('logical_cores', '?')} "
+        f"cores; data: {metadata.get('data_source', {}).get('location', '?')}",
+        "",
+        "| " + " | ".join(header) + " |",
+        "|" + "---|" * len(header),
+    ]
+    for row in results:
+        times = [row["seconds_to_target"].get(f"{t:.3f}") for t in targets]
+        cells = [
+            row["name"],
+            f"{row['parameters']:,}",
+            str(row["epochs"]),
+            f"{row['test_accuracy']:.4f}",
+            f"{row['train_seconds']:.0f}",
+            f"{row['samples_per_second']:.0f}",
+            *["—" if t is None else f"{t:.0f}" for t in times],
+            f"{row['peak_memory_mb']:.0f}",
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"

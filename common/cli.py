@@ -1,0 +1,181 @@
+"""The one command line every project shares.
+
+    python -m projects.<name> [train] --preset smoke|quick|full --data-dir DIR --epochs N --seed N
+                                      --out DIR --workdir DIR --set KEY=VALUE --fresh
+    python -m projects.<name> tune    (same flags) --max-trials N
+
+A project hands `main` a `Project`: its name, config class and the dotted paths of its `run` and
+`tune` functions, imported only when needed so that `--help` answers at once.
+"""
+
+import argparse
+import dataclasses
+import importlib
+import pathlib
+import sys
+
+from common import config as config_lib
+
+
+@dataclasses.dataclass(frozen=True)
+class Project:
+    """What the shared CLI needs to know about one project."""
+
+    name: str  # Package name under projects/, e.g. "image_classification".
+    description: str  # One line for --help and the demo.
+    config_class: type  # Frozen dataclass with PRESETS.
+    run: str  # "module:function", called as run(config, workdir, reports_dir=...) -> metrics.
+    tune: str | None = None  # "module:function", called as tune(config, workdir, ...).
+
+
+def positive_int(text):
+    """argparse type: an integer >= 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def non_negative_int(text):
+    """argparse type: an integer >= 0 (seeds)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
+    return value
+
+
+def add_common_flags(parser, default_preset="quick"):
+    """Flags shared by `train`, `tune` and `python -m projects all`."""
+    parser.add_argument(
+        "--preset",
+        choices=config_lib.PRESET_NAMES,
+        default=default_preset,
+        help="smoke: seconds, a check that everything runs; quick: minutes, the demo; full: the "
+        "published results. Default: %(default)s.",
+    )
+    parser.add_argument(
+        "--data-dir",
+        help="Folder holding the data sets' archives or extracted folders (overrides "
+        "$DLFB_DATA_DIR; see README 'Data').",
+    )
+    parser.add_argument("--epochs", type=positive_int, help="Training epochs (overrides preset).")
+    parser.add_argument("--seed", type=non_negative_int, help="Seed for every random source.")
+    parser.add_argument(
+        "--out",
+        default="reports",
+        help="Reports root; the report goes to OUT/<project>/. Default: %(default)s.",
+    )
+    parser.add_argument(
+        "--workdir",
+        default="runs",
+        help="Checkpoints and trained models go to WORKDIR/<project>/. Default: %(default)s.",
+    )
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="Override any config field, e.g. --set learning_rate=0.01 (repeatable; tuples as "
+        "comma lists: --set hidden_units=relu,maxout).",
+    )
+    parser.add_argument(
+        "--fresh",
+        action="store_true",
+        help="Discard checkpoints of an earlier, interrupted run of this config and start over.",
+    )
+
+
+def build_parser(project):
+    """The argparse parser for one project, with every config field listed in the epilog."""
+    epilog = "\n".join(
+        [
+            "config fields (change with --set KEY=VALUE):",
+            *config_lib.describe_fields(project.config_class),
+        ]
+        + ["", "presets:"]
+        + [f"  {name}: {changes}" for name, changes in project.config_class.PRESETS.items()]
+    )
+    parser = argparse.ArgumentParser(
+        prog=f"python -m projects.{project.name}",
+        description=project.description,
+        epilog=epilog,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = parser.add_subparsers(dest="command", metavar="{train,tune}")
+    train = commands.add_parser("train", help="Train, evaluate and write the report (default).")
+    add_common_flags(train)
+    tune = commands.add_parser("tune", help="Keras Tuner search over the project's hypermodel.")
+    add_common_flags(tune)
+    tune.add_argument(
+        "--max-trials",
+        type=positive_int,
+        default=None,
+        help="Stop the search after this many trials (default: Hyperband's full bracket).",
+    )
+    return parser
+
+
+def make_config(project, arguments):
+    """The config from preset, then flags, then --set overrides; ValueError on a bad value."""
+    changes = config_lib.parse_overrides(project.config_class, arguments.overrides)
+    for flag in ("epochs", "seed", "data_dir"):
+        value = getattr(arguments, flag)
+        if value is not None:
+            changes[flag] = value
+    return config_lib.from_preset(project.config_class, arguments.preset, **changes)
+
+
+def import_function(dotted):
+    module_name, _, function_name = dotted.partition(":")
+    return getattr(importlib.import_module(module_name), function_name)
+
+
+def main(project, argv=None):
+    """Parses `argv`, runs the command and returns the process exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] not in ("train", "tune", "-h", "--help"):
+        argv.insert(0, "train")
+    parser = build_parser(project)
+    arguments = parser.parse_args(argv)
+    try:
+        config = make_config(project, arguments)
+    except ValueError as error:
+        parser.error(str(error))
+    if arguments.command == "tune" and project.tune is None:
+        parser.error(f"{project.name} has no tuner search yet.")
+    return execute(project, arguments, config)
+
+
+def execute(project, arguments, config):
+    """Runs train or tune, turning data and interrupt errors into one clear message."""
+    from common import data  # Imported here: it loads TensorFlow.
+
+    function = import_function(project.tune if arguments.command == "tune" else project.run)
+    options = {
+        "reports_dir": pathlib.Path(arguments.out),
+        "preset": arguments.preset,
+        "fresh": arguments.fresh,
+    }
+    if arguments.command == "tune":
+        options["max_trials"] = arguments.max_trials
+    try:
+        metrics = function(config, pathlib.Path(arguments.workdir), **options)
+    except (data.DataNotFoundError, data.DataFormatError) as error:
+        print(f"\nerror: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(
+            "\nInterrupted. Finished epochs and models are saved; rerun the same command to "
+            "continue where it stopped (or add --fresh to start over).",
+            file=sys.stderr,
+        )
+        return 130
+    print(f"\n{project.name}: {metrics.get('summary', 'done')}")
+    return 0

@@ -1,0 +1,18 @@
+"""python -m projects.image_classification [train|tune] --preset smoke|quick|full ..."""
+
+import sys
+
+from common import cli
+from projects.image_classification import config
+
+PROJECT = cli.Project(
+    name="image_classification",
+    description="Fashion-MNIST CNN: ReLU vs modulated ReLU vs maxout hidden units, early "
+    "stopping on a validation split, the test set used once.",
+    config_class=config.Config,
+    run="projects.image_classification.train:run",
+    tune="projects.image_classification.train:tune",
+)
+
+if __name__ == "__main__":
+    sys.exit(cli.main(PROJECT))
