@@ -136,6 +136,11 @@ def _resolve(dataset, data_dir, allow_download, allow_sample):
         try:
             kind, root, location = datasets.locate(folder, dataset)
         except datasets.NotHere as reason:
+            if origin == "data_dir":  # Asked for by name: say so rather than look elsewhere.
+                raise DataNotFoundError(
+                    f"--data-dir {folder}: {reason}. Point it at the folder that holds the "
+                    f"{TITLES[dataset]} files, or leave it out to search the usual places."
+                ) from None
             tried.append(f"{origin} {folder}: {reason}")
             datasets.progress(f"{origin} {folder}: {reason}; trying the next place")
             continue

@@ -38,8 +38,8 @@ def activate(x, units, config, hidden, layer_name, make_affine):
 
 
 def conv_block(x, filters, config, hidden, index):
-    """Two 3x3 convolutions and a 2x2 max pooling: the detector and pooling stages (Ch. 9.3)."""
-    for position in (1, 2):
+    """3x3 convolutions and a 2x2 max pooling: the detector and pooling stages (Section 9.3)."""
+    for position in range(1, config.convs_per_block + 1):
         name = f"block{index}_conv{position}"
 
         def make_affine(features, name=name):

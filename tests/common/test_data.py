@@ -140,10 +140,15 @@ def test_official_cifar_python_batches(tmp_path):
 def test_missing_data_lists_every_place_tried(tmp_path, monkeypatch):
     monkeypatch.setenv("DLFB_DATA_DIR", str(tmp_path / "also-missing"))
     with pytest.raises(data.DataNotFoundError) as caught:
-        data.load_cifar10(tmp_path / "missing", allow_download=False)
+        data.load_cifar10(allow_download=False)
     message = str(caught.value)
     assert isinstance(caught.value, FileNotFoundError)
-    for expected in ("missing: folder does not exist", "also-missing", "download", "sample"):
+    for expected in (
+        "data_dir: not set",
+        "also-missing: folder does not exist",
+        "download",
+        "sample",
+    ):
         assert expected in message
     assert "--data-dir" in message and "export DLFB_DATA_DIR" in message
 
@@ -242,3 +247,9 @@ def test_make_pipeline_batches_shuffles_and_maps():
     assert epoch(doubled)[0] == [0, 2, 4, 6, 8]
     unlabeled = data.make_pipeline(features, None, batch_size=5, shuffle=False, seed=0)
     assert [batch.tolist() for batch in unlabeled.as_numpy_iterator()][1] == [5, 6, 7, 8, 9]
+
+
+def test_explicit_data_dir_without_the_data_is_an_error(tmp_path, monkeypatch):
+    monkeypatch.setenv("DLFB_CACHE_DIR", str(tmp_path / "cache"))
+    with pytest.raises(data.DataNotFoundError, match="--data-dir .*empty"):
+        data.load_fashion_mnist(tmp_path / "empty", allow_download=False, allow_sample=True)

@@ -39,11 +39,11 @@ def test_every_hidden_unit_builds_and_predicts(hidden):
 
 
 def test_parameter_counts_follow_the_hidden_unit():
-    config = smoke_config()  # filters 8 (then 16), dense 16, maxout_pieces 2.
+    config = smoke_config()  # One conv per block, filters 8 then 16, dense 16, 2 maxout pieces.
     counts = {
         name: model.build_model(config, name).count_params() for name in ("relu", "prelu", "maxout")
     }
-    assert counts["prelu"] - counts["relu"] == 8 + 8 + 16 + 16 + 16  # One alpha per channel.
+    assert counts["prelu"] - counts["relu"] == 8 + 16 + 16  # One alpha per channel.
     assert counts["maxout"] > 1.9 * counts["relu"]  # k = 2 affine pieces per unit.
 
 
