@@ -32,7 +32,7 @@ def run_metadata(*, config, seed, preset, data_source, wall_time_seconds, comman
         "seed": seed,
         "config": config,
         "config_sha256": hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16],
-        "git": git_info(),
+        "git": GIT_AT_START,
         "versions": versions(),
         "data_source": to_jsonable(dict(data_source or {})),
         "hardware": hardware(),
@@ -153,3 +153,8 @@ def peak_memory_mb():
         return round(peak / (2**20 if sys.platform == "darwin" else 2**10), 1)
     except (ImportError, OSError, ValueError):
         return None
+
+
+# The commit of the code as it was imported, i.e. when the run started: committing or editing
+# files while a long run trains must not change what its report says produced it.
+GIT_AT_START = git_info()

@@ -36,7 +36,7 @@ def test_help_lists_every_config_field_and_preset(capsys):
         (["--preset", "huge"], "invalid choice: 'huge'"),
         (["--epochs", "0"], "must be at least 1"),
         (["--epochs", "ten"], "expected a whole number"),
-        (["--seed", "-1"], "must be 0 or more"),
+        (["--seed", "-1"], "must be at least 0"),
         (["--set", "learnin_rate=1"], "Unknown config field 'learnin_rate'"),
         (["--set", "dropout_rate=2"], "dropout_rate must be in"),
         (["--set", "hidden_units=relu,swish"], "Unknown hidden unit"),
