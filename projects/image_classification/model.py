@@ -33,7 +33,9 @@ def activate(x, units, config, hidden, layer_name, make_affine):
     """affine (units x pieces features) -> batch norm -> hidden unit (units features)."""
     pieces, unit = hidden_unit(hidden, units, config.maxout_pieces, layer_name)
     x = make_affine(units * pieces)(x)
-    x = keras.layers.BatchNormalization(name=f"{layer_name}_norm")(x)
+    x = keras.layers.BatchNormalization(
+        momentum=config.batch_norm_momentum, name=f"{layer_name}_norm"
+    )(x)
     return unit(x)
 
 
