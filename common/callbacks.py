@@ -1,20 +1,20 @@
 """Keras callbacks shared by the projects: early stopping, a training recorder, a curriculum.
 
-`CurriculumScheduler` lives in `common/curriculum.py` and is re-exported here.
+`CurriculumScheduler` lives in `common/curriculum.py` and `TrainingRecorder` (with
+`gradient_norm`) in `common/recorder.py`; both are re-exported here.
 """
 
 import math
 import numbers
-import time
 import warnings
 
 import keras
 import numpy as np
-import tensorflow as tf
 
 from common.curriculum import CurriculumScheduler
+from common.recorder import TrainingRecorder, gradient_norm
 
-__all__ = ["CurriculumScheduler", "TrainingRecorder", "ValidationEarlyStopping"]
+__all__ = ["CurriculumScheduler", "TrainingRecorder", "ValidationEarlyStopping", "gradient_norm"]
 
 MAXIMIZED_NAME_PARTS = ("acc", "auc", "precision", "recall", "f1", "iou")
 
@@ -180,101 +180,6 @@ class ValidationEarlyStopping(keras.callbacks.Callback):
             "restore_best_weights": self.restore_best_weights,
             "start_from_epoch": self.start_from_epoch,
         }
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
-
-
-def gradient_norm(model, x, y):
-    """Global L2 norm of the gradient of the model's loss on one batch `(x, y)`."""
-    with tf.GradientTape() as tape:
-        y_pred = model(x, training=False)
-        loss = model.compute_loss(x=x, y=y, y_pred=y_pred, training=False)
-    gradients = tape.gradient(loss, model.trainable_variables)
-    squares = [tf.reduce_sum(tf.square(g)) for g in gradients if g is not None]
-    return float(tf.sqrt(tf.add_n(squares))) if squares else 0.0
-
-
-@keras.saving.register_keras_serializable(package="dlfb")
-class TrainingRecorder(keras.callbacks.Callback):
-    """Records per-epoch metrics, learning rate, timing and gradient norm in a plain dict.
-
-    Plotting the gradient norm next to the loss shows how the optimization went: in the Deep
-    Learning book (Section 8.2.1, Figure 8.1) the gradient norm grows during successful training,
-    a sign of ill-conditioning, and the learning rate schedule (Section 8.3.1) explains when
-    progress slows down. The norm comes from the logs when a custom `train_step` reports
-    `"gradient_norm"`, otherwise from a probe batch at the end of each epoch. The learning rate
-    is the one the optimizer uses next (schedules are evaluated at `optimizer.iterations`).
-
-    Example:
-
-    ```python
-    recorder = TrainingRecorder(probe_data=(x_train[:64], y_train[:64]))
-    model.fit(x_train, y_train, validation_split=0.2, epochs=5, callbacks=[recorder])
-    recorder.history["gradient_norm"]  # one float per epoch, ready for history.csv
-    ```
-
-    Args:
-        probe_data: Optional tuple `(x, y)` of one batch used to measure the gradient norm.
-            It is data, not configuration, so `get_config()` leaves it out. Defaults to `None`.
-        log_gradient_norm: Whether to record the gradient norm. Defaults to `True`.
-    """
-
-    def __init__(self, probe_data=None, log_gradient_norm=True):
-        super().__init__()
-        if probe_data is not None and not (isinstance(probe_data, tuple) and len(probe_data) == 2):
-            raise ValueError(
-                "`probe_data` must be None or a tuple (x, y) of one batch. "
-                f"Received: probe_data of type {type(probe_data).__name__}"
-            )
-        self.probe_data = probe_data
-        self.log_gradient_norm = bool(log_gradient_norm)
-        self.on_train_begin()
-
-    def on_train_begin(self, logs=None):
-        self.history = {}
-        self.epochs_recorded = 0
-        self.train_start = time.perf_counter()
-        self.epoch_start = self.train_start
-        self.steps_in_epoch = 0
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self.epoch_start = time.perf_counter()
-        self.steps_in_epoch = 0
-
-    def on_train_batch_end(self, batch, logs=None):
-        self.steps_in_epoch = batch + 1
-
-    def on_epoch_end(self, epoch, logs=None):
-        now = time.perf_counter()
-        row = {name: float(value) for name, value in (logs or {}).items()}
-        row["learning_rate"] = self._learning_rate()
-        if self.log_gradient_norm and "gradient_norm" not in row and self.probe_data is not None:
-            row["gradient_norm"] = gradient_norm(self.model, *self.probe_data)
-        row["epoch_time"] = now - self.epoch_start
-        row["elapsed_time"] = now - self.train_start
-        row["steps_per_second"] = self.steps_in_epoch / max(row["epoch_time"], 1e-9)
-        if not self.log_gradient_norm:
-            row.pop("gradient_norm", None)
-        self._append(row)
-
-    def _learning_rate(self):
-        optimizer = getattr(self.model, "optimizer", None)
-        if optimizer is None:
-            return float("nan")
-        return float(keras.ops.convert_to_numpy(optimizer.learning_rate))
-
-    def _append(self, row):
-        """Adds one epoch; a key missing on either side gets NaN so all lists stay aligned."""
-        for name in row.keys() - self.history.keys():
-            self.history[name] = [float("nan")] * self.epochs_recorded
-        for name, values in self.history.items():
-            values.append(row.get(name, float("nan")))
-        self.epochs_recorded += 1
-
-    def get_config(self):
-        return {"probe_data": None, "log_gradient_norm": self.log_gradient_norm}
 
     @classmethod
     def from_config(cls, config):

@@ -5,19 +5,20 @@ the folder in $DLFB_DATA_DIR, known system folders, a tensorflow-datasets downlo
 small bundled sample in common/samples (only when `allow_sample=True`). A folder may hold the
 original archive or the extracted files; archives are extracted once into `cache_dir()`. Nothing
 found raises DataNotFoundError listing each place tried; a damaged file raises DataFormatError.
-The readers for each file format live in `common.datasets`.
+The readers for each file format live in `common.readers`, the download in `common.downloads`,
+and the Keras input pipeline in `common.pipeline` (re-exported here).
 """
 
 import dataclasses
 import hashlib
 import os
 import pathlib
-import socket
 
 import numpy as np
-import tensorflow as tf
 
-from common import datasets
+from common import datasets, downloads, readers
+from common.downloads import TFDS_NAMES, network_problem
+from common.pipeline import make_pipeline, split_validation  # noqa: F401 (re-exported)
 
 DataNotFoundError = datasets.DataNotFoundError
 DataFormatError = datasets.DataFormatError
@@ -31,10 +32,8 @@ CLASS_NAMES = {
     "imdb": ("negative", "positive"),
 }
 TITLES = {"fashion_mnist": "Fashion-MNIST", "cifar10": "CIFAR-10", "imdb": "IMDB reviews"}
-TFDS_NAMES = {"fashion_mnist": "fashion_mnist", "cifar10": "cifar10", "imdb": "imdb_reviews"}
 SYSTEM_LOCATIONS = {"fashion_mnist": ("/usr/share/datasets/fashion-mnist",)}
 SYSTEM_FIXES = {"fashion_mnist": "sudo apt-get install dataset-fashion-mnist"}
-DOWNLOAD_HOST = ("storage.googleapis.com", 443)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -144,7 +143,7 @@ def _resolve(dataset, data_dir, allow_download, allow_sample):
             tried.append(f"{origin} {folder}: {reason}")
             datasets.progress(f"{origin} {folder}: {reason}; trying the next place")
             continue
-        return datasets.read(kind, root, CLASS_NAMES[dataset]), origin, location
+        return readers.read(kind, root, CLASS_NAMES[dataset]), origin, location
     name = TFDS_NAMES[dataset]
     if allow_download:
         try:
@@ -157,7 +156,7 @@ def _resolve(dataset, data_dir, allow_download, allow_sample):
         try:
             kind, root, location = datasets.locate(sample_dir(), dataset)
             datasets.progress(f"no full {TITLES[dataset]} data found; using the bundled sample")
-            return datasets.read(kind, root, CLASS_NAMES[dataset]), "sample", location
+            return readers.read(kind, root, CLASS_NAMES[dataset]), "sample", location
         except datasets.NotHere as reason:
             tried.append(f"bundled sample {sample_dir()}: {reason}")
     else:
@@ -183,40 +182,12 @@ def _not_found_message(dataset, tried):
     return "\n".join(lines)
 
 
-def network_problem():
-    """None when the download server answers, else why not (so offline runs fail fast)."""
-    if os.environ.get("HTTPS_PROXY") or os.environ.get("https_proxy"):
-        return None  # a proxy may reach what a direct connection cannot: let tfds try
-    try:
-        with socket.create_connection(DOWNLOAD_HOST, timeout=3):
-            return None
-    except OSError as error:
-        return f"offline (cannot reach {DOWNLOAD_HOST[0]}: {error})"
-
-
 def download(name):
-    """Load `name` with tensorflow-datasets (downloading it if online) as numpy arrays.
+    """Load `name` with tensorflow-datasets (see `downloads.load_tfds`) as numpy arrays.
 
-    Raises datasets.NotHere with the reason when tensorflow-datasets cannot provide it.
+    `network_problem` is looked up in this module at call time, so tests can patch it here.
     """
-    import tensorflow_datasets as tfds  # imported here: slow, and needed only for downloads
-
-    offline = network_problem()
-    try:
-        splits = tfds.load(name, split=["train", "test"], as_supervised=True, download=not offline)
-    except Exception as error:  # tfds fails in many ways (network, missing files); all mean "no"
-        first_line = (str(error).strip().splitlines() or [type(error).__name__])[0][:300]
-        reason = f"{offline}, and not prepared earlier" if offline else f"failed: {first_line}"
-        raise datasets.NotHere(reason) from error
-    arrays = {}
-    for split, dataset in zip(("train", "test"), splits, strict=True):
-        batches = list(dataset.batch(8192).as_numpy_iterator())
-        features = np.concatenate([features for features, _ in batches])
-        if features.dtype == object:  # text arrives as bytes
-            features = datasets.text_array(text.decode("utf-8") for text in features)
-        arrays[f"{split}_x"] = features
-        arrays[f"{split}_y"] = np.concatenate([labels for _, labels in batches]).astype(np.int32)
-    return arrays
+    return downloads.load_tfds(name, network_problem)
 
 
 def _check(arrays, dataset, image_shape, location):
@@ -245,53 +216,10 @@ def _fingerprint(arrays):
     for name in sorted(arrays):
         values = arrays[name]
         if values.dtype == object:
-            blob, offsets = datasets.pack_texts(values)
+            blob, offsets = readers.pack_texts(values)
             parts = [offsets.tobytes(), blob.tobytes()]
         else:
             parts = [f"{values.dtype.str}{values.shape}".encode(), np.ascontiguousarray(values)]
         for part in [name.encode(), *parts]:
             digest.update(part)
     return digest.hexdigest()[:12]
-
-
-def split_validation(features, labels, fraction, seed):
-    """Carve a validation set out of the training data, `fraction` of every class (stratified).
-
-    The choice depends only on `seed`; both parts keep the original order. Returns
-    ((train_features, train_labels), (validation_features, validation_labels)).
-    """
-    if not 0 < fraction < 1:
-        raise ValueError(f"fraction must lie between 0 and 1, got {fraction}")
-    features, labels = np.asarray(features), np.asarray(labels)
-    generator = np.random.default_rng(seed)
-    chosen = []
-    for label in np.unique(labels):
-        members = np.flatnonzero(labels == label)
-        chosen.append(generator.permutation(members)[: round(fraction * len(members))])
-    is_validation = np.zeros(len(labels), dtype=bool)
-    is_validation[np.concatenate(chosen)] = True
-    return (
-        (features[~is_validation], labels[~is_validation]),
-        (features[is_validation], labels[is_validation]),
-    )
-
-
-def make_pipeline(
-    features, labels, *, batch_size, shuffle, seed, map_fn=None, cache=True, drop_remainder=False
-) -> tf.data.Dataset:
-    """Build a tf.data input pipeline from in-memory arrays.
-
-    Order: slices -> cache -> shuffle (seeded, a new order every epoch) -> batch -> `map_fn` on
-    whole batches (vectorized, in parallel) -> prefetch, so the next batch is ready while the
-    model trains. `labels=None` gives a pipeline of features only.
-    """
-    dataset = tf.data.Dataset.from_tensor_slices(features if labels is None else (features, labels))
-    if cache:
-        dataset = dataset.cache()
-    if shuffle:
-        buffer_size = int(dataset.cardinality())
-        dataset = dataset.shuffle(buffer_size, seed=seed, reshuffle_each_iteration=True)
-    dataset = dataset.batch(batch_size, drop_remainder=drop_remainder)
-    if map_fn is not None:
-        dataset = dataset.map(map_fn, num_parallel_calls=tf.data.AUTOTUNE)
-    return dataset.prefetch(tf.data.AUTOTUNE)

@@ -37,11 +37,16 @@ def search(
     max_trials=None,
     overwrite=False,
     patience=3,
+    direction=None,
 ):
-    """Runs (or resumes) a Hyperband search; returns a summary dict of every trial."""
+    """Runs (or resumes) a Hyperband search; returns a summary dict of every trial.
+
+    `direction` ("max" or "min") is needed only for a custom metric whose sense Keras Tuner
+    cannot infer from its name (e.g. "val_psnr").
+    """
     tuner = keras_tuner.Hyperband(
         hypermodel=build,
-        objective=objective,
+        objective=objective if direction is None else keras_tuner.Objective(objective, direction),
         max_epochs=max(2, max_epochs),
         factor=3,
         seed=seed,
@@ -55,13 +60,17 @@ def search(
     tuner.search(
         train_data,
         validation_data=validation_data,
-        callbacks=[keras.callbacks.EarlyStopping(monitor=objective, patience=patience)],
+        callbacks=[
+            keras.callbacks.EarlyStopping(
+                monitor=objective, patience=patience, mode=direction or "auto"
+            )
+        ],
         verbose=2 if os.environ.get("CI") else 1,
     )
-    return summarize(tuner, objective, time.perf_counter() - start)
+    return summarize(tuner, objective, time.perf_counter() - start, direction or "max")
 
 
-def summarize(tuner, objective, wall_time_seconds):
+def summarize(tuner, objective, wall_time_seconds, direction="max"):
     """The trials as rows (id, status, score, hyperparameters), best first."""
     trials = tuner.oracle.trials.values()
     rows = [
@@ -73,7 +82,8 @@ def summarize(tuner, objective, wall_time_seconds):
         }
         for trial in trials
     ]
-    rows.sort(key=lambda row: (row["score"] is None, -(row["score"] or 0.0)))
+    sign = 1.0 if direction == "min" else -1.0
+    rows.sort(key=lambda row: (row["score"] is None, sign * (row["score"] or 0.0)))
     best = rows[0] if rows and rows[0]["score"] is not None else None
     return {
         "objective": objective,

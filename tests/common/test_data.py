@@ -13,7 +13,7 @@ import PIL.Image
 import pytest
 import tensorflow_datasets as tfds
 
-from common import data, datasets
+from common import data, datasets, readers
 
 FASHION_FILES = (
     "train-images-idx3-ubyte.gz",
@@ -84,7 +84,7 @@ def test_fingerprints_differ_for_different_data(tmp_path):
     sample = load_sample(data.load_fashion_mnist).source.fingerprint
     folder = fashion_copy(tmp_path / "fashion")
     labels = np.array([0, 1] * 250, np.uint8)
-    write_idx(folder / "t10k-labels-idx1-ubyte.gz", labels, datasets.IDX_LABELS)
+    write_idx(folder / "t10k-labels-idx1-ubyte.gz", labels, readers.IDX_LABELS)
     changed = data.load_fashion_mnist(folder, allow_download=False)
     assert changed.source.fingerprint != sample
     assert sample != load_sample(data.load_cifar10).source.fingerprint
@@ -97,7 +97,7 @@ def test_archive_extracted_and_decoded_only_once(monkeypatch):
         raise AssertionError("the cache should have been used")
 
     monkeypatch.setattr(datasets.tarfile, "open", fail)
-    monkeypatch.setattr(datasets, "_decode_pngs", fail)
+    monkeypatch.setattr(readers, "_decode_pngs", fail)
     second = load_sample(data.load_cifar10)
     assert second.source.fingerprint == first.source.fingerprint
     assert len(list((data.cache_dir() / "extracted").iterdir())) == 1
@@ -172,7 +172,7 @@ def test_truncated_archive_is_a_format_error(tmp_path):
 )
 def test_wrong_label_file_is_a_format_error(tmp_path, labels, expected):
     folder = fashion_copy(tmp_path / "fashion")
-    write_idx(folder / "t10k-labels-idx1-ubyte.gz", labels, datasets.IDX_LABELS)
+    write_idx(folder / "t10k-labels-idx1-ubyte.gz", labels, readers.IDX_LABELS)
     with pytest.raises(data.DataFormatError, match=expected) as caught:
         data.load_fashion_mnist(folder, allow_download=False)
     assert "t10k-labels-idx1-ubyte.gz" in str(caught.value)

@@ -1,0 +1,47 @@
+"""Feeding in-memory arrays to Keras: a stratified validation split and a tf.data pipeline."""
+
+import numpy as np
+import tensorflow as tf
+
+
+def split_validation(features, labels, fraction, seed):
+    """Carve a validation set out of the training data, `fraction` of every class (stratified).
+
+    The choice depends only on `seed`; both parts keep the original order. Returns
+    ((train_features, train_labels), (validation_features, validation_labels)).
+    """
+    if not 0 < fraction < 1:
+        raise ValueError(f"fraction must lie between 0 and 1, got {fraction}")
+    features, labels = np.asarray(features), np.asarray(labels)
+    generator = np.random.default_rng(seed)
+    chosen = []
+    for label in np.unique(labels):
+        members = np.flatnonzero(labels == label)
+        chosen.append(generator.permutation(members)[: round(fraction * len(members))])
+    is_validation = np.zeros(len(labels), dtype=bool)
+    is_validation[np.concatenate(chosen)] = True
+    return (
+        (features[~is_validation], labels[~is_validation]),
+        (features[is_validation], labels[is_validation]),
+    )
+
+
+def make_pipeline(
+    features, labels, *, batch_size, shuffle, seed, map_fn=None, cache=True, drop_remainder=False
+) -> tf.data.Dataset:
+    """Build a tf.data input pipeline from in-memory arrays.
+
+    Order: slices -> cache -> shuffle (seeded, a new order every epoch) -> batch -> `map_fn` on
+    whole batches (vectorized, in parallel) -> prefetch, so the next batch is ready while the
+    model trains. `labels=None` gives a pipeline of features only.
+    """
+    dataset = tf.data.Dataset.from_tensor_slices(features if labels is None else (features, labels))
+    if cache:
+        dataset = dataset.cache()
+    if shuffle:
+        buffer_size = int(dataset.cardinality())
+        dataset = dataset.shuffle(buffer_size, seed=seed, reshuffle_each_iteration=True)
+    dataset = dataset.batch(batch_size, drop_remainder=drop_remainder)
+    if map_fn is not None:
+        dataset = dataset.map(map_fn, num_parallel_calls=tf.data.AUTOTUNE)
+    return dataset.prefetch(tf.data.AUTOTUNE)
