@@ -106,9 +106,21 @@ def build_parser(project):
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     commands = parser.add_subparsers(dest="command", metavar="{train,tune}")
-    train = commands.add_parser("train", help="Train, evaluate and write the report (default).")
+    shared = dict(epilog=epilog, formatter_class=argparse.RawDescriptionHelpFormatter)
+    train = commands.add_parser(
+        "train",
+        help="Train, evaluate and write the report (the default command).",
+        description=f"{project.description}\n\nTrain (the default command; `tune --help` "
+        "describes the tuner search).",
+        **shared,
+    )
     add_common_flags(train)
-    tune = commands.add_parser("tune", help="Keras Tuner search over the project's hypermodel.")
+    tune = commands.add_parser(
+        "tune",
+        help="Keras Tuner search over the project's hypermodel.",
+        description="Hyperband search over the project's hypermodel; rerun to resume.",
+        **shared,
+    )
     add_common_flags(tune)
     tune.add_argument(
         "--max-trials",
@@ -137,8 +149,8 @@ def import_function(dotted):
 def main(project, argv=None):
     """Parses `argv`, runs the command and returns the process exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or argv[0] not in ("train", "tune", "-h", "--help"):
-        argv.insert(0, "train")
+    if not argv or argv[0] not in ("train", "tune"):
+        argv.insert(0, "train")  # `train` is the default command; `--help` shows its flags.
     parser = build_parser(project)
     arguments = parser.parse_args(argv)
     try:
