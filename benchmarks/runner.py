@@ -162,3 +162,54 @@ def markdown_table(project, results, targets, metadata):
         ]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
+
+
+class TimeLimit(keras.callbacks.Callback):
+    """Stops training once `seconds` of wall time have passed (checked after every batch), so
+    that several recipes can be compared under the same time budget rather than epochs."""
+
+    def __init__(self, seconds):
+        super().__init__()
+        self.seconds = float(seconds)
+
+    def on_train_begin(self, logs=None):
+        self.start = time.perf_counter()
+        self.finished_steps = 0  # Steps of finished epochs.
+        self.epoch_steps = 0  # Steps of the epoch in progress.
+        self.epochs_started = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epochs_started = epoch + 1
+        self.epoch_steps = 0
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.epoch_steps = batch + 1  # `batch` is the last step run (steps_per_execution > 1).
+        if time.perf_counter() - self.start >= self.seconds:
+            self.model.stop_training = True
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.finished_steps += self.epoch_steps
+        self.epoch_steps = 0
+
+    def on_train_end(self, logs=None):
+        self.end = time.perf_counter()
+
+    def summary(self):
+        return {
+            "budget_seconds": self.seconds,
+            "train_seconds": self.end - self.start,
+            "steps": self.finished_steps + self.epoch_steps,
+            "epochs_started": self.epochs_started,
+        }
+
+
+def write_document(project, document, markdown, output_dir=RESULTS_DIR):
+    """Writes `<project>.json` (atomically) and `<project>.md` for any benchmark's own layout."""
+    output_dir = pathlib.Path(output_dir)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    json_path = output_dir / f"{project}.json"
+    temporary = json_path.with_suffix(".json.tmp")
+    temporary.write_text(json.dumps(document, indent=2, default=float))
+    os.replace(temporary, json_path)
+    (output_dir / f"{project}.md").write_text(markdown)
+    return json_path

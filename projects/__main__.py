@@ -1,16 +1,28 @@
 """python -m projects all --preset quick: every project in turn, then reports/index.html."""
 
 import argparse
+import dataclasses
 import importlib
 import sys
 
 from common import cli
 
-PROJECT_NAMES = ("image_classification",)  # The others join as their issues land.
+# The others join as their issues land.
+PROJECT_NAMES = ("image_classification", "denoising_autoencoder")
 
 
 def project_spec(name):
     return importlib.import_module(f"projects.{name}.__main__").PROJECT
+
+
+def config_fields(project):
+    return {field.name for field in dataclasses.fields(project.config_class)}
+
+
+def overrides_for(project, overrides):
+    """With `all`, each project takes the --set KEY=VALUE items whose KEY its config has."""
+    fields = config_fields(project)
+    return [item for item in overrides if item.partition("=")[0].strip() in fields]
 
 
 def main(argv=None):
@@ -25,10 +37,15 @@ def main(argv=None):
         for name in PROJECT_NAMES:
             print(f"{name}: {project_spec(name).description}")
         return 0
-    failures = []
+    known = set().union(*(config_fields(project_spec(name)) for name in PROJECT_NAMES))
+    unknown = [item for item in arguments.overrides if item.partition("=")[0].strip() not in known]
+    if unknown:
+        parser.error(f"no project has the config field(s) of {unknown}.")
+    failures, overrides = [], arguments.overrides
     for name in PROJECT_NAMES:
         project = project_spec(name)
         print(f"\n=== {name} ({arguments.preset}) ===", flush=True)
+        arguments.overrides = overrides_for(project, overrides)
         try:
             config = cli.make_config(project, arguments)
         except ValueError as error:

@@ -1,0 +1,148 @@
+"""Every knob of the autoencoder project, with its default and the named presets."""
+
+import dataclasses
+import typing
+
+# The autoencoders model.py can build (book Chapter 14); each is one row of the main comparison.
+VARIANT_NAMES = (
+    "undercomplete",  # 14.1: a linear bottleneck smaller than the input.
+    "denoising_gaussian",  # 14.2.2: L(x, g(f(n(x)))), n = Gaussian noise of `noise_sigma`.
+    "denoising_salt_pepper",  # 14.2.2, n = salt-and-pepper noise of `salt_pepper_amount`.
+    "denoising_masking",  # 14.2.2, n = masking noise of `masking_fraction`.
+    "sparse_l1",  # 14.2.1: J + l1_weight * |h|_1 (add_loss).
+    "sparse_kl",  # 14.2.1: J + kl_weight * sum_j KL(rho || mean h_j) (add_loss, Section 3.13).
+    "contractive",  # 14.2.3, 14.7: J + contractive_weight * ||df/dx||_F^2.
+    "predictive",  # 14.6: predictive sparse decomposition, h and (f, g) optimized in turns.
+    "conv_denoising",  # 14.2.2 with a convolutional encoder and decoder (Chapter 9).
+)
+# Ablations around denoising_gaussian, each changing one thing (model.py `training_plan`).
+ABLATION_NAMES = ("loss", "output", "bottleneck", "sigma")
+DATASETS = ("fashion_mnist", "cifar10")
+
+
+@dataclasses.dataclass(frozen=True)
+class Config:
+    # Data.
+    dataset: str = "fashion_mnist"  # Or "cifar10", the harder set (colour, 32x32).
+    data_dir: str | None = None  # Folder with the data (else $DLFB_DATA_DIR, system, download).
+    allow_sample_data: bool = False  # Fall back to the bundled sample when no data is found.
+    train_limit: int | None = None  # Use only this many training images (None: all).
+    validation_fraction: float = 0.1  # Carved from the training set; the test set is used once.
+
+    # What is trained.
+    variants: tuple[str, ...] = VARIANT_NAMES
+    ablations: tuple[str, ...] = ABLATION_NAMES
+    loss_choices: tuple[str, ...] = ("mae", "bce")  # Against the base model's MSE.
+    code_sizes: tuple[int, ...] = (8, 128)  # Against the base model's `code_size`.
+    sigma_sweep: tuple[float, ...] = (0.1, 0.3, 0.7)  # Training sigmas against `noise_sigma`.
+
+    # Dense encoder f and decoder g (mirrored): `depth` hidden layers of `hidden_size` ReLUs.
+    code_size: int = 32  # Units of the code h = f(x): the bottleneck.
+    hidden_size: int = 256
+    depth: int = 1
+    # Convolutional encoder/decoder: a small U-Net-like net with `conv_filters` at full size.
+    conv_filters: int = 32
+
+    # Noise n(x) (noise.py); the headline is Gaussian noise of sigma 0.5, clipped to [0, 1].
+    noise_sigma: float = 0.5
+    salt_pepper_amount: float = 0.2  # Probability that a pixel turns black or white.
+    masking_fraction: float = 0.3  # Probability that a pixel is set to zero.
+    evaluation_sigmas: tuple[float, ...] = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
+
+    # Regularizer weights (penalties are added to a per-pixel mean reconstruction error).
+    l1_weight: float = 1e-4  # On sum_j |h_j|, averaged over the batch.
+    kl_weight: float = 1e-2  # On sum_j KL(rho || rho_hat_j).
+    sparsity_target: float = 0.05  # rho: the wanted mean activation of each sigmoid code unit.
+    contractive_weight: float = 1e-3  # lambda on ||df/dx||_F^2.
+    jacobian_method: str = "closed_form"  # Or "autodiff" (tf.GradientTape.batch_jacobian).
+    contractive_sample: int = 32  # Images of each batch the penalty is averaged over.
+    predictive_code_steps: int = 5  # Gradient steps on h per batch (predictive variant).
+    predictive_code_rate: float = 0.1  # Step size of those steps.
+    predictive_weight: float = 1.0  # gamma on ||h - f(x)||^2 (mean over code units).
+
+    # Representation learning: linear probes on frozen codes, with this many labels.
+    probe_label_counts: tuple[int, ...] = (100, 1000, 0)  # 0 means all training labels.
+    probe_epochs: int = 10  # Epochs over the labelled set (at least 30 steps each).
+
+    # Training.
+    seed: int = 0
+    epochs: int = 12  # Upper bound: early stopping usually ends training sooner.
+    conv_epochs: int = 6  # The convolutional model costs ~20x more per epoch.
+    batch_size: int = 128
+    learning_rate: float = 2e-3  # Adam, decayed along a cosine to zero over the epochs.
+    patience: int = 3  # Epochs without a better validation loss before stopping.
+    jit_compile: bool = False  # XLA's random-number kernels are slow on CPU (noise layers).
+    steps_per_execution: int = 8  # Training steps per call into TensorFlow: measured 1.3-1.7x
+    # faster than 1 for the dense models here (Python overhead dominates their small steps).
+
+    PRESETS: typing.ClassVar[dict] = {
+        "smoke": dict(
+            allow_sample_data=True,
+            train_limit=256,
+            epochs=1,
+            conv_epochs=1,
+            hidden_size=32,
+            code_size=8,
+            conv_filters=4,
+            variants=("undercomplete", "denoising_gaussian", "contractive", "predictive"),
+            ablations=(),
+            probe_label_counts=(100,),
+            probe_epochs=1,
+            evaluation_sigmas=(0.0, 0.5),
+            batch_size=64,
+        ),
+        "quick": dict(allow_sample_data=True, train_limit=12000, epochs=5, conv_epochs=2),
+        "full": dict(),
+    }
+
+    def __post_init__(self):
+        if self.dataset not in DATASETS:
+            raise ValueError(f"dataset must be one of {DATASETS}. Received: {self.dataset!r}")
+        if not 0.0 < self.validation_fraction < 1.0:
+            raise ValueError(
+                f"validation_fraction must be in (0, 1). Received: {self.validation_fraction}"
+            )
+        for name in (
+            "code_size",
+            "hidden_size",
+            "depth",
+            "conv_filters",
+            "epochs",
+            "contractive_sample",
+        ):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1. Received: {getattr(self, name)}")
+        for name in (
+            "conv_epochs",
+            "batch_size",
+            "patience",
+            "probe_epochs",
+            "steps_per_execution",
+        ):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1. Received: {getattr(self, name)}")
+        if self.train_limit is not None and self.train_limit < 20:
+            raise ValueError(f"train_limit must be at least 20. Received: {self.train_limit}")
+        self._check_names("variants", self.variants, VARIANT_NAMES)
+        self._check_names("ablations", self.ablations, ABLATION_NAMES)
+        self._check_names("loss_choices", self.loss_choices, ("mse", "mae", "bce"))
+        if not 0.0 < self.sparsity_target < 1.0:
+            raise ValueError(f"sparsity_target must be in (0, 1). Received: {self.sparsity_target}")
+        for name in ("salt_pepper_amount", "masking_fraction"):
+            if not 0.0 <= getattr(self, name) < 1.0:
+                raise ValueError(f"{name} must be in [0, 1). Received: {getattr(self, name)}")
+        if self.jacobian_method not in ("closed_form", "autodiff"):
+            raise ValueError(
+                "jacobian_method must be 'closed_form' or 'autodiff'. "
+                f"Received: {self.jacobian_method!r}"
+            )
+        if min(self.probe_label_counts, default=0) < 0:
+            raise ValueError(
+                f"probe_label_counts must be >= 0. Received: {self.probe_label_counts}"
+            )
+
+    @staticmethod
+    def _check_names(field, chosen, known):
+        unknown = [name for name in chosen if name not in known]
+        if unknown:
+            raise ValueError(f"{field} must be among {known}. Received: {unknown}")

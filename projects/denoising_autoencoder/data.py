@@ -1,0 +1,114 @@
+"""Images as tf.data pipelines of (input, target) pairs for autoencoders, plus the arrays they need.
+
+The target of an autoencoder is its own clean input, so the training pipeline yields (x, x);
+corruption, when a variant wants it, happens inside the model (noise.Corruption) so that fresh
+noise is drawn at every step. Validation and test inputs are corrupted once, with a fixed seed, so
+that every model is scored on exactly the same noisy images.
+"""
+
+import dataclasses
+
+import numpy as np
+import tensorflow as tf
+from keras import ops
+
+from common import data
+from projects.denoising_autoencoder import noise
+
+LOADERS = {"fashion_mnist": data.load_fashion_mnist, "cifar10": data.load_cifar10}
+VALIDATION_SEED_OFFSET = 101  # Fixed noise seeds, distinct for validation and test.
+TEST_SEED_OFFSET = 202
+
+
+@dataclasses.dataclass(frozen=True)
+class Datasets:
+    train: tf.data.Dataset  # Batches of (x, x), float32 in [0, 1].
+    train_images: np.ndarray  # uint8, for the linear probes' training codes.
+    train_labels: np.ndarray
+    validation_images: np.ndarray  # float32 in [0, 1].
+    validation_labels: np.ndarray
+    test_images: np.ndarray  # float32 in [0, 1]; touched once, at the end.
+    test_labels: np.ndarray
+    class_names: tuple
+    source: data.DataSource
+    batch_size: int
+    seed: int
+    noisy_test_cache: dict = dataclasses.field(default_factory=dict, repr=False)
+
+    @property
+    def train_size(self):
+        return len(self.train_images)
+
+    @property
+    def validation_size(self):
+        return len(self.validation_images)
+
+    @property
+    def image_shape(self):
+        return self.test_images.shape[1:]
+
+    def validation(self, kind="none", level=0.0):
+        """(n(x), x) batches of the validation images, with the same noise on every call."""
+        noisy = corrupt_array(
+            self.validation_images, kind, level, self.seed + VALIDATION_SEED_OFFSET
+        )
+        return pairs(noisy, self.validation_images, self.batch_size)
+
+    def noisy_test_images(self, kind, level):
+        """The test images under noise `kind` at `level`, seeded: equal for every model."""
+        key = (kind, float(level))
+        if key not in self.noisy_test_cache:
+            self.noisy_test_cache[key] = corrupt_array(
+                self.test_images, kind, level, self.seed + TEST_SEED_OFFSET
+            )
+        return self.noisy_test_cache[key]
+
+
+def load_datasets(config):
+    """Loads the data named by `config`; validation is carved from train, test is left untouched."""
+    images = LOADERS[config.dataset](config.data_dir, allow_sample=config.allow_sample_data)
+    (train_x, train_y), (val_x, val_y) = data.split_validation(
+        images.train_images, images.train_labels, config.validation_fraction, config.seed
+    )
+    if config.train_limit is not None:
+        train_x, train_y = train_x[: config.train_limit], train_y[: config.train_limit]
+    train = data.make_pipeline(
+        train_x, None, batch_size=config.batch_size, shuffle=True, seed=config.seed, map_fn=as_pair
+    )
+    return Datasets(
+        train=train,
+        train_images=train_x,
+        train_labels=train_y,
+        validation_images=to_float(val_x),
+        validation_labels=val_y,
+        test_images=to_float(images.test_images),
+        test_labels=images.test_labels,
+        class_names=images.class_names,
+        source=images.source,
+        batch_size=config.batch_size,
+        seed=config.seed,
+    )
+
+
+def to_float(images):
+    """uint8 pixels to float32 in [0, 1]."""
+    return np.asarray(images, dtype=np.float32) / 255.0
+
+
+def as_pair(images):
+    """A batch of uint8 images to the autoencoder pair (x, x), float32 in [0, 1]."""
+    images = tf.cast(images, "float32") / 255.0
+    return images, images
+
+
+def pairs(inputs, targets, batch_size):
+    """Batches of (inputs, targets) in order, from float arrays."""
+    dataset = tf.data.Dataset.from_tensor_slices((inputs, targets)).batch(batch_size)
+    return dataset.prefetch(tf.data.AUTOTUNE)
+
+
+def corrupt_array(images, kind, level, seed):
+    """`noise.corrupt` on a whole float array with an integer seed (stateless: reproducible)."""
+    if kind == "none" or level <= 0:
+        return images
+    return ops.convert_to_numpy(noise.corrupt(images, kind, level, seed))

@@ -1,0 +1,139 @@
+"""Train every autoencoder of the plan, score them once on the test set, write the report."""
+
+import dataclasses
+import math
+import pathlib
+import time
+
+from common import config as config_lib
+from common import report as report_lib
+from common import training, tuning
+from projects.denoising_autoencoder import data, evaluate, model
+from projects.denoising_autoencoder import report as project_report
+
+PROJECT = "denoising_autoencoder"
+
+
+def run(config, workdir, *, reports_dir="reports", preset="custom", fresh=False):
+    """Trains, evaluates and reports; returns the metrics dict written to metrics.json."""
+    start = time.perf_counter()
+    training.set_seed(config.seed)
+    datasets = data.load_datasets(config)
+    folder = training.run_dir(workdir, PROJECT, preset, config_lib.fingerprint(config))
+    if fresh:
+        training.clear(folder)
+    plan = model.training_plan(config)
+    models, results = train_all(config, datasets, plan, folder)
+    scores = {name: evaluate.score(models[name], plan[name], datasets, config) for name in plan}
+    encoders = {"raw pixels": None}
+    encoders.update({name: models[name].get_layer("encoder") for name in config.variants})
+    probes, robustness = evaluate.probe_table(encoders, datasets, config)
+    best = headline_variant(config)
+    metrics = {
+        "test_psnr": scores[best]["psnr_noisy"],
+        "test_ssim": scores[best]["ssim_noisy"],
+        "headline_variant": best,
+        "noise_sigma": config.noise_sigma,
+        "noisy_input_psnr_curve": evaluate.noise_curve(None, datasets, config.evaluation_sigmas),
+        "variants": summarize(results, scores, plan, config),
+        "probe_accuracy": probes,
+        "probe_robustness": robustness,
+        "training_time_seconds": sum(r["wall_time_seconds"] for r in results.values()),
+    }
+    report = project_report.build(config, datasets, plan, models, results, metrics)
+    metadata = report_lib.run_metadata(
+        config=config_lib.to_dict(config),
+        seed=config.seed,
+        preset=preset,
+        data_source=datasets.source.as_dict(),
+        wall_time_seconds=time.perf_counter() - start,
+    )
+    path = report.write(
+        pathlib.Path(reports_dir) / PROJECT,
+        metrics=metrics,
+        config=config_lib.to_dict(config),
+        history=results[best]["history"],
+        metadata=metadata,
+    )
+    report_lib.write_index(reports_dir)
+    metrics["summary"] = (
+        f"test PSNR {metrics['test_psnr']:.2f} dB, SSIM {metrics['test_ssim']:.3f} at Gaussian "
+        f"sigma {config.noise_sigma} ({best}); report: {path}"
+    )
+    return metrics
+
+
+def headline_variant(config):
+    """The model whose test PSNR heads the report, named in advance (no choice on test data)."""
+    for name in ("conv_denoising", "denoising_gaussian"):
+        if name in config.variants:
+            return name
+    return config.variants[0]
+
+
+def train_all(config, datasets, plan, folder):
+    """Trains (or reuses) each model of the plan, validating on its own kind of noisy input."""
+    steps_per_epoch = math.ceil(datasets.train_size / config.batch_size)
+    models, results = {}, {}
+    for name, variant in plan.items():
+        training.set_seed(config.seed)  # Same initial randomness for every model.
+        epochs = config.conv_epochs if variant.architecture == "conv" else config.epochs
+        validation = datasets.validation(variant.noise, variant.noise_level)
+        probe = next(iter(validation.take(1)))
+        models[name], results[name] = training.train_variant(
+            name,
+            lambda variant=variant: model.build_model(
+                config, variant, datasets.image_shape, steps_per_epoch
+            ),
+            datasets.train,
+            validation,
+            config=dataclasses.replace(config, epochs=epochs),
+            folder=folder / name,
+            probe_data=(probe[0], probe[1]),
+        )
+    return models, results
+
+
+def summarize(results, scores, plan, config):
+    """Training summary (at each model's early-stopping point) and test scores, per model.
+
+    A training resumed after an interruption recorded only its last epochs in `history`;
+    `first_recorded_epoch` says which (1 for an uninterrupted one).
+    """
+    variants = {}
+    for name, result in results.items():
+        stopping = result["early_stopping"]
+        planned = config.conv_epochs if plan[name].architecture == "conv" else config.epochs
+        epochs_run = planned if stopping["stopped_epoch"] is None else stopping["stopped_epoch"] + 1
+        variants[name] = {
+            "parameters": result["parameters"],
+            "val_loss": stopping["best_value"],
+            "best_epoch": stopping["best_epoch_number"],
+            "epochs_run": epochs_run,
+            "first_recorded_epoch": epochs_run - len(result["history"]["val_loss"]) + 1,
+            "wall_time_seconds": result["wall_time_seconds"],
+            **scores[name],
+        }
+    return variants
+
+
+def tune(config, workdir, *, reports_dir="reports", preset="custom", fresh=False, max_trials=None):
+    """Hyperband over code size, depth, noise level and L1 weight; objective: validation PSNR at
+    the headline noise (Gaussian, `noise_sigma`)."""
+    training.set_seed(config.seed)
+    datasets = data.load_datasets(config)
+    steps_per_epoch = math.ceil(datasets.train_size / config.batch_size)
+    result = tuning.search(
+        model.build_hypermodel(config, datasets.image_shape, steps_per_epoch),
+        datasets.train,
+        datasets.validation("gaussian", config.noise_sigma),
+        directory=pathlib.Path(workdir) / PROJECT / f"tune-{preset}",
+        max_epochs=config.epochs,
+        seed=config.seed,
+        objective="val_psnr",
+        direction="max",
+        max_trials=max_trials,
+        overwrite=fresh,
+    )
+    tuning.write_report(result, PROJECT, config, preset, datasets.source, reports_dir)
+    return {"summary": f"best {result['objective']} {result['best_score']:.2f} dB"}

@@ -1,0 +1,243 @@
+"""The autoencoder project: noise, penalties, Jacobians, training, probes, saving, run, tuner."""
+
+import json
+import math
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from common import config as config_lib
+from common import data as common_data
+from projects.denoising_autoencoder import config as project_config
+from projects.denoising_autoencoder import data, evaluate, model, noise, regularizers, train
+
+
+@pytest.fixture
+def offline_sample_only(monkeypatch, tmp_path):
+    """No data anywhere but the bundled sample: the last resort of the demo."""
+    monkeypatch.delenv("DLFB_DATA_DIR", raising=False)
+    monkeypatch.setenv("DLFB_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(common_data, "SYSTEM_LOCATIONS", {})
+    monkeypatch.setattr(common_data, "network_problem", lambda: "offline (test)")
+
+
+@pytest.fixture(scope="module")
+def sample_datasets(tmp_path_factory):
+    """The bundled Fashion-MNIST sample through the project's pipeline (read once)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DLFB_DATA_DIR", str(common_data.sample_dir()))
+        patch.setenv("DLFB_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+        return data.load_datasets(smoke_config())
+
+
+def smoke_config(**changes):
+    return config_lib.from_preset(project_config.Config, "smoke", **changes)
+
+
+# Noise: each corruption's statistics.
+
+
+def test_gaussian_noise_has_the_asked_mean_and_spread():
+    images = np.full((64, 28, 28, 1), 0.5, "float32")
+    noisy = keras.ops.convert_to_numpy(noise.gaussian(images, 0.1, seed=1)) - 0.5
+    assert abs(noisy.mean()) < 0.002 and abs(noisy.std() - 0.1) < 0.002
+    clipped = keras.ops.convert_to_numpy(noise.corrupt(images, "gaussian", 2.0, seed=1))
+    assert clipped.min() == 0.0 and clipped.max() == 1.0  # Clipped to the pixel range.
+
+
+def test_salt_and_pepper_hits_the_asked_fraction_half_black_half_white():
+    images = np.full((64, 28, 28, 1), 0.5, "float32")
+    noisy = keras.ops.convert_to_numpy(noise.salt_and_pepper(images, 0.2, seed=2))
+    hit = noisy != 0.5
+    assert abs(hit.mean() - 0.2) < 0.005
+    assert set(np.unique(noisy[hit])) == {0.0, 1.0}
+    assert abs((noisy[hit] == 1.0).mean() - 0.5) < 0.02
+
+
+def test_masking_zeroes_the_asked_fraction_and_keeps_the_rest():
+    images = np.random.default_rng(0).uniform(0.1, 1.0, (64, 28, 28, 1)).astype("float32")
+    noisy = keras.ops.convert_to_numpy(noise.masking(images, 0.3, seed=3))
+    masked = noisy == 0.0
+    assert abs(masked.mean() - 0.3) < 0.005
+    np.testing.assert_array_equal(noisy[~masked], images[~masked])
+
+
+def test_corruption_layer_is_noisy_in_training_only_and_seeded():
+    images = np.full((4, 28, 28, 1), 0.5, "float32")
+    layer = noise.Corruption("gaussian", 0.3, seed=5)
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(layer(images)), images)
+    first = keras.ops.convert_to_numpy(layer(images, training=True))
+    second = keras.ops.convert_to_numpy(layer(images, training=True))
+    assert not np.allclose(first, images) and not np.allclose(first, second)  # Fresh noise.
+    repeat = keras.ops.convert_to_numpy(noise.Corruption("gaussian", 0.3, 5)(images, training=True))
+    np.testing.assert_allclose(repeat, first)  # Same seed, same stream.
+
+
+# Penalties against hand computations.
+
+
+def test_kl_sparsity_penalty_matches_a_hand_computation():
+    codes = np.array([[0.1, 0.5], [0.3, 0.5]], "float32")  # Mean activations 0.2 and 0.5.
+    layer = regularizers.KLSparsityPenalty(target=0.05, weight=2.0)
+    layer(codes)
+
+    def kl(rho, q):
+        return rho * math.log(rho / q) + (1 - rho) * math.log((1 - rho) / (1 - q))
+
+    expected = 2.0 * (kl(0.05, 0.2) + kl(0.05, 0.5))
+    assert float(layer.losses[0]) == pytest.approx(expected, rel=1e-5)
+    assert float(regularizers.bernoulli_kl(0.3, np.float32(0.3))) == pytest.approx(0.0, abs=1e-7)
+
+
+def test_l1_activity_penalty_matches_a_hand_computation():
+    layer = regularizers.L1ActivityPenalty(weight=0.5)
+    layer(np.array([[1.0, -2.0], [0.0, 3.0]], "float32"))
+    assert float(layer.losses[0]) == pytest.approx(0.5 * (3.0 + 3.0) / 2)
+
+
+def tiny_encoder():
+    keras.utils.set_random_seed(0)
+    inputs = keras.Input((2, 3, 1))
+    x = keras.layers.Flatten()(inputs)
+    x = keras.layers.Dense(5, activation="relu")(x)
+    codes = keras.layers.Dense(3, activation="sigmoid")(x)
+    return keras.Model(inputs, codes, name="encoder")
+
+
+def finite_difference_jacobian(encoder, image, step=1e-3):
+    """Central differences, one input pixel at a time, in float64 arithmetic on the outputs."""
+    flat = image.reshape(-1).astype("float64")
+    columns = []
+    for index in range(flat.size):
+        delta = np.zeros_like(flat)
+        delta[index] = step
+        up = encoder((flat + delta).reshape(1, *image.shape).astype("float32"))
+        down = encoder((flat - delta).reshape(1, *image.shape).astype("float32"))
+        difference = keras.ops.convert_to_numpy(up - down)[0].astype("float64")
+        columns.append(difference / (2 * step))
+    return np.stack(columns, axis=1)
+
+
+@pytest.mark.parametrize("method", ["closed_form", "autodiff"])
+def test_contractive_jacobian_matches_finite_differences(method):
+    encoder = tiny_encoder()
+    images = np.random.default_rng(1).uniform(0, 1, (3, 2, 3, 1)).astype("float32")
+    compute = {
+        "closed_form": regularizers.jacobian_closed_form,
+        "autodiff": regularizers.jacobian_autodiff,
+    }[method]
+    jacobian = keras.ops.convert_to_numpy(compute(encoder, images))
+    assert jacobian.shape == (3, 3, 6)
+    for index, image in enumerate(images):
+        expected = finite_difference_jacobian(encoder, image)
+        np.testing.assert_allclose(jacobian[index], expected, atol=2e-3)
+    squared = regularizers.jacobian_frobenius_squared(encoder, images, method)
+    np.testing.assert_allclose(squared, (jacobian**2).sum(axis=(1, 2)), rtol=1e-5)
+
+
+def test_contractive_loss_is_reconstruction_plus_lambda_times_jacobian_norm():
+    encoder = tiny_encoder()
+    decoder = keras.Sequential(
+        [keras.Input((3,)), keras.layers.Dense(6), keras.layers.Reshape((2, 3, 1))]
+    )
+    autoencoder = regularizers.ContractiveAutoencoder(encoder, decoder, weight=0.7)
+    autoencoder.compile(loss="mse")
+    images = np.random.default_rng(2).uniform(0, 1, (4, 2, 3, 1)).astype("float32")
+    reconstruction = autoencoder(images)
+    loss = autoencoder.compute_loss(x=images, y=images, y_pred=reconstruction)
+    mse = np.mean((keras.ops.convert_to_numpy(reconstruction) - images) ** 2)
+    penalty = np.mean(regularizers.jacobian_frobenius_squared(encoder, images))
+    assert float(loss) == pytest.approx(mse + 0.7 * penalty, rel=1e-5)
+
+
+# Training, probes, serialization.
+
+
+@pytest.mark.parametrize("name", ["denoising_gaussian", "sparse_kl", "contractive", "predictive"])
+def test_a_few_steps_on_the_sample_lower_the_reconstruction_loss(sample_datasets, name):
+    config = smoke_config(epochs=4)
+    network = model.build_model(config, name, steps_per_epoch=4)
+    clean = sample_datasets.validation()
+    before = network.evaluate(clean, verbose=0)[0]
+    network.fit(sample_datasets.train, epochs=4, verbose=0)
+    assert network.evaluate(clean, verbose=0)[0] < before
+
+
+def test_linear_probe_learns_separable_codes_with_balanced_labels():
+    generator = np.random.default_rng(0)
+    labels = np.repeat(np.arange(3), 100)
+    features = generator.normal(size=(300, 4)) + 4 * np.eye(3, 4)[labels]
+    chosen = evaluate.labelled_subset(labels, 30, seed=0)
+    assert np.bincount(labels[chosen]).tolist() == [10, 10, 10]
+    probe = evaluate.LinearProbe(features[chosen], labels[chosen], 3, smoke_config(probe_epochs=5))
+    assert probe.accuracy(features, labels) > 0.9
+    assert len(evaluate.labelled_subset(labels, 0, seed=0)) == 300  # 0: all labels.
+
+
+@pytest.mark.parametrize("name", project_config.VARIANT_NAMES)
+def test_every_variant_round_trips_through_a_keras_file(tmp_path, name):
+    network = model.build_model(smoke_config(), name)
+    images = np.random.default_rng(3).uniform(0, 1, (2, 28, 28, 1)).astype("float32")
+    path = tmp_path / f"{name}.keras"
+    network.save(path)
+    loaded = keras.saving.load_model(path, safe_mode=True)
+    assert type(loaded) is type(network)
+    np.testing.assert_allclose(
+        loaded.predict(images, verbose=0), network.predict(images, verbose=0)
+    )
+    assert loaded.get_layer("encoder").output.shape == network.get_layer("encoder").output.shape
+
+
+def test_psnr_metric_matches_tf_image_psnr():
+    clean = np.random.default_rng(4).uniform(0, 1, (3, 28, 28, 1)).astype("float32")
+    noisy = np.clip(clean + 0.1, 0, 1)
+    metric = model.PeakSignalToNoiseRatio()
+    metric.update_state(clean, noisy)
+    expected = float(tf.reduce_mean(tf.image.psnr(clean, noisy, max_val=1.0)))
+    assert float(metric.result()) == pytest.approx(expected, rel=1e-5)
+
+
+def test_config_rejects_bad_values_with_what_it_received():
+    with pytest.raises(ValueError, match="Received"):
+        smoke_config(variants=("not_a_variant",))
+    with pytest.raises(ValueError, match="Received"):
+        smoke_config(sparsity_target=1.5)
+
+
+# The whole project: run() writes its report; the tuner resumes.
+
+
+def test_smoke_run_writes_report_and_reuses_finished_models(offline_sample_only, tmp_path):
+    config = smoke_config(variants=("undercomplete", "denoising_gaussian"))
+    options = dict(reports_dir=tmp_path / "reports", preset="smoke")
+    metrics = train.run(config, tmp_path / "runs", **options)
+    assert set(metrics["variants"]) == {"undercomplete", "denoising_gaussian"}
+    assert metrics["test_psnr"] > 0 and "test PSNR" in metrics["summary"]
+    folder = tmp_path / "reports" / "denoising_autoencoder"
+    html = (folder / "index.html").read_text()
+    assert "bundled SAMPLE" in html and "linear probes" in html and "PSNR against noise" in html
+    written = json.loads((folder / "metrics.json").read_text())
+    assert written["headline"]["name"] == "denoising_gaussian: test PSNR at sigma 0.5 (dB)"
+    assert written["metadata"]["data_source"]["is_sample"] is True
+    again = train.run(config, tmp_path / "runs", **options)
+    assert again["variants"]["undercomplete"]["wall_time_seconds"] == pytest.approx(
+        metrics["variants"]["undercomplete"]["wall_time_seconds"]
+    )  # Reused, not retrained.
+    assert "Resumed run" in (folder / "index.html").read_text()
+
+
+def test_tuner_runs_two_trials_then_resumes_without_repeating(offline_sample_only, tmp_path):
+    config = smoke_config()
+    options = dict(reports_dir=tmp_path / "reports", preset="smoke", max_trials=2)
+    train.tune(config, tmp_path / "runs", **options)
+    search = tmp_path / "runs" / "denoising_autoencoder" / "tune-smoke" / "search"
+    trials = sorted(path.name for path in search.glob("trial_*"))
+    assert len(trials) == 2
+    first = {name: (search / name / "trial.json").stat().st_mtime for name in trials}
+    train.tune(config, tmp_path / "runs", **options)
+    assert sorted(path.name for path in search.glob("trial_*")) == trials
+    assert {name: (search / name / "trial.json").stat().st_mtime for name in trials} == first
+    report = tmp_path / "reports" / "denoising_autoencoder-tuning" / "metrics.json"
+    assert len(json.loads(report.read_text())["metrics"]["trials"]) == 2
