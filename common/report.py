@@ -20,10 +20,10 @@ import pathlib
 import numpy as np
 
 from common import report_parts as parts
-from common.report_index import format_duration, write_index
+from common.report_index import format_duration, publish, write_index
 from common.report_meta import run_metadata
 
-__all__ = ["Report", "run_metadata", "write_index"]
+__all__ = ["Report", "publish", "run_metadata", "write_index"]
 
 BANNER_KINDS = ("info", "warning")
 

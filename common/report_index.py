@@ -92,3 +92,42 @@ def _format_date(timestamp):
     except ValueError:
         return "—"
     return moment.strftime("%Y-%m-%d %H:%M")
+
+
+def publish(
+    report,
+    reports_dir,
+    *,
+    project,
+    config,
+    preset,
+    data_source,
+    wall_time_seconds,
+    metrics,
+    history=None,
+):
+    """Writes `report` to REPORTS/<project>/ with this run's metadata, then re-indexes REPORTS.
+
+    `config` is the project's frozen dataclass; `data_source` a `common.data.DataSource`.
+    Returns the path of the report's index.html.
+    """
+    from common import config as config_lib  # Late: keeps this module free of import cycles.
+    from common.report_meta import run_metadata
+
+    config_dict = config_lib.to_dict(config)
+    metadata = run_metadata(
+        config=config_dict,
+        seed=config.seed,
+        preset=preset,
+        data_source=data_source.as_dict(),
+        wall_time_seconds=wall_time_seconds,
+    )
+    path = report.write(
+        pathlib.Path(reports_dir) / project,
+        metrics=metrics,
+        config=config_dict,
+        history=history,
+        metadata=metadata,
+    )
+    write_index(reports_dir)
+    return path

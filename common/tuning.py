@@ -9,13 +9,11 @@ start the same command with Keras Tuner's variables set: `KERASTUNER_TUNER_ID=ch
 """
 
 import os
-import pathlib
 import time
 
 import keras
 import keras_tuner
 
-from common import config as config_lib
 from common import report as report_lib
 
 
@@ -120,23 +118,17 @@ def write_report(result, project, config, preset, data_source, reports_dir):
             for row in result["trials"]
         ],
     )
-    config_dict = config_lib.to_dict(config)
-    metadata = report_lib.run_metadata(
-        config=config_dict,
-        seed=config.seed,
+    return report_lib.publish(
+        report,
+        reports_dir,
+        project=f"{project}-tuning",
+        config=config,
         preset=preset,
-        data_source=data_source.as_dict(),
+        data_source=data_source,
         wall_time_seconds=result["wall_time_seconds"],
-    )
-    path = report.write(
-        pathlib.Path(reports_dir) / f"{project}-tuning",
         metrics={
             "best_score": result["best_score"],
             "trials": result["trials"],
             "best_hyperparameters": result["best_hyperparameters"],
         },
-        config=config_dict,
-        metadata=metadata,
     )
-    report_lib.write_index(reports_dir)
-    return path

@@ -41,21 +41,17 @@ def run(config, workdir, *, reports_dir="reports", preset="custom", fresh=False)
         "training_time_seconds": sum(r["wall_time_seconds"] for r in results.values()),
     }
     report = project_report.build(config, datasets, plan, models, results, metrics)
-    metadata = report_lib.run_metadata(
-        config=config_lib.to_dict(config),
-        seed=config.seed,
+    path = report_lib.publish(
+        report,
+        reports_dir,
+        project=PROJECT,
+        config=config,
         preset=preset,
-        data_source=datasets.source.as_dict(),
+        data_source=datasets.source,
         wall_time_seconds=time.perf_counter() - start,
-    )
-    path = report.write(
-        pathlib.Path(reports_dir) / PROJECT,
         metrics=metrics,
-        config=config_lib.to_dict(config),
         history=results[best]["history"],
-        metadata=metadata,
     )
-    report_lib.write_index(reports_dir)
     metrics["summary"] = (
         f"test PSNR {metrics['test_psnr']:.2f} dB, SSIM {metrics['test_ssim']:.3f} at Gaussian "
         f"sigma {config.noise_sigma} ({best}); report: {path}"

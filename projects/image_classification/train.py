@@ -47,21 +47,17 @@ def run(config, workdir, *, reports_dir="reports", preset="custom", fresh=False)
         "training_time_seconds": sum(v["wall_time_seconds"] for v in variants.values()),
     }
     report = project_report.build(config, datasets, results, chosen, evaluation, metrics)
-    metadata = report_lib.run_metadata(
-        config=config_lib.to_dict(config),
-        seed=config.seed,
+    path = report_lib.publish(
+        report,
+        reports_dir,
+        project=PROJECT,
+        config=config,
         preset=preset,
-        data_source=datasets.source.as_dict(),
+        data_source=datasets.source,
         wall_time_seconds=time.perf_counter() - start,
-    )
-    path = report.write(
-        pathlib.Path(reports_dir) / PROJECT,
         metrics=metrics,
-        config=config_lib.to_dict(config),
         history=results[chosen]["history"],
-        metadata=metadata,
     )
-    report_lib.write_index(reports_dir)
     metrics["summary"] = f"test accuracy {metrics['test_accuracy']:.4f} ({chosen}); report: {path}"
     return metrics
 
