@@ -12,15 +12,7 @@ from common import config as config_lib
 from common import data as common_data
 from projects.denoising_autoencoder import config as project_config
 from projects.denoising_autoencoder import data, evaluate, model, noise, regularizers, train
-
-
-@pytest.fixture
-def offline_sample_only(monkeypatch, tmp_path):
-    """No data anywhere but the bundled sample: the last resort of the demo."""
-    monkeypatch.delenv("DLFB_DATA_DIR", raising=False)
-    monkeypatch.setenv("DLFB_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setattr(common_data, "SYSTEM_LOCATIONS", {})
-    monkeypatch.setattr(common_data, "network_problem", lambda: "offline (test)")
+from tests.projects import conftest
 
 
 @pytest.fixture(scope="module")
@@ -229,15 +221,4 @@ def test_smoke_run_writes_report_and_reuses_finished_models(offline_sample_only,
 
 
 def test_tuner_runs_two_trials_then_resumes_without_repeating(offline_sample_only, tmp_path):
-    config = smoke_config()
-    options = dict(reports_dir=tmp_path / "reports", preset="smoke", max_trials=2)
-    train.tune(config, tmp_path / "runs", **options)
-    search = tmp_path / "runs" / "denoising_autoencoder" / "tune-smoke" / "search"
-    trials = sorted(path.name for path in search.glob("trial_*"))
-    assert len(trials) == 2
-    first = {name: (search / name / "trial.json").stat().st_mtime for name in trials}
-    train.tune(config, tmp_path / "runs", **options)
-    assert sorted(path.name for path in search.glob("trial_*")) == trials
-    assert {name: (search / name / "trial.json").stat().st_mtime for name in trials} == first
-    report = tmp_path / "reports" / "denoising_autoencoder-tuning" / "metrics.json"
-    assert len(json.loads(report.read_text())["metrics"]["trials"]) == 2
+    conftest.check_tuner_resumes(train, "denoising_autoencoder", smoke_config(), tmp_path)

@@ -13,17 +13,9 @@ from common import config as config_lib
 from common import data
 from projects.image_classification import config as project_config
 from projects.image_classification import model, train
+from tests.projects import conftest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def offline_sample_only(monkeypatch, tmp_path):
-    """No data anywhere but the bundled sample: the last resort of the demo."""
-    monkeypatch.delenv("DLFB_DATA_DIR", raising=False)
-    monkeypatch.setenv("DLFB_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setattr(data, "SYSTEM_LOCATIONS", {})
-    monkeypatch.setattr(data, "network_problem", lambda: "offline (test)")
 
 
 def smoke_config(**changes):
@@ -96,15 +88,4 @@ def test_command_line_end_to_end(tmp_path):
 
 
 def test_tuner_runs_two_trials_then_resumes_without_repeating(offline_sample_only, tmp_path):
-    config = smoke_config()
-    options = dict(reports_dir=tmp_path / "reports", preset="smoke", max_trials=2)
-    train.tune(config, tmp_path / "runs", **options)
-    search = tmp_path / "runs" / "image_classification" / "tune-smoke" / "search"
-    trials = sorted(path.name for path in search.glob("trial_*"))
-    assert len(trials) == 2
-    first = {name: (search / name / "trial.json").stat().st_mtime for name in trials}
-    train.tune(config, tmp_path / "runs", **options)
-    assert sorted(path.name for path in search.glob("trial_*")) == trials
-    assert {name: (search / name / "trial.json").stat().st_mtime for name in trials} == first
-    report = tmp_path / "reports" / "image_classification-tuning" / "metrics.json"
-    assert len(json.loads(report.read_text())["metrics"]["trials"]) == 2
+    conftest.check_tuner_resumes(train, "image_classification", smoke_config(), tmp_path)
