@@ -122,36 +122,25 @@ def jacobian_frobenius_squared(encoder, images, method="closed_form"):
 
 
 @keras.saving.register_keras_serializable(package="dlfb")
-class ContractiveAutoencoder(keras.Model):
-    """g(f(x)) trained on J + lambda * ||df/dx||_F^2 (Sections 14.2.3 and 14.7, Eq. 14.18).
+class EncoderDecoder(keras.Model):
+    """r = g(f(x)) built from an encoder f and a decoder g; subclasses add a training criterion.
 
-    The penalty makes f locally constant, except along the few directions that reconstruction
-    needs, which are the directions of the data manifold. It is averaged over the first
-    `sample_size` images of each batch (an unbiased estimate of the batch mean, at a fraction
-    of the cost: the Jacobian has code x pixels entries per image).
+    Holds the (de)serialization of the two sub-models once, so each autoencoder below only
+    lists its own hyperparameters in `get_config`.
     """
 
-    def __init__(self, encoder, decoder, weight=1e-3, method="closed_form", sample_size=32, **kw):
-        super().__init__(**kw)
+    def __init__(self, encoder, decoder, **kwargs):
+        super().__init__(**kwargs)
         self.encoder, self.decoder = encoder, decoder
-        self.weight, self.method, self.sample_size = float(weight), method, int(sample_size)
 
     def call(self, inputs, training=None):
         return self.decoder(self.encoder(inputs, training=training), training=training)
-
-    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
-        loss = super().compute_loss(x, y, y_pred, sample_weight, training)
-        contraction = jacobian_frobenius_squared(self.encoder, x[: self.sample_size], self.method)
-        return loss + self.weight * ops.mean(contraction)
 
     def get_config(self):
         return {
             **super().get_config(),
             "encoder": keras.saving.serialize_keras_object(self.encoder),
             "decoder": keras.saving.serialize_keras_object(self.decoder),
-            "weight": self.weight,
-            "method": self.method,
-            "sample_size": self.sample_size,
         }
 
     @classmethod
@@ -163,7 +152,35 @@ class ContractiveAutoencoder(keras.Model):
 
 
 @keras.saving.register_keras_serializable(package="dlfb")
-class PredictiveSparseDecomposition(keras.Model):
+class ContractiveAutoencoder(EncoderDecoder):
+    """g(f(x)) trained on J + lambda * ||df/dx||_F^2 (Sections 14.2.3 and 14.7, Eq. 14.18).
+
+    The penalty makes f locally constant, except along the few directions that reconstruction
+    needs, which are the directions of the data manifold. It is averaged over the first
+    `sample_size` images of each batch (an unbiased estimate of the batch mean, at a fraction
+    of the cost: the Jacobian has code x pixels entries per image).
+    """
+
+    def __init__(self, encoder, decoder, weight=1e-3, method="closed_form", sample_size=32, **kw):
+        super().__init__(encoder, decoder, **kw)
+        self.weight, self.method, self.sample_size = float(weight), method, int(sample_size)
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        loss = super().compute_loss(x, y, y_pred, sample_weight, training)
+        contraction = jacobian_frobenius_squared(self.encoder, x[: self.sample_size], self.method)
+        return loss + self.weight * ops.mean(contraction)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "weight": self.weight,
+            "method": self.method,
+            "sample_size": self.sample_size,
+        }
+
+
+@keras.saving.register_keras_serializable(package="dlfb")
+class PredictiveSparseDecomposition(EncoderDecoder):
     """Predictive sparse decomposition (Section 14.6): codes h and the nets (f, g) in turns.
 
     Each step first improves the code h of the batch by a few gradient steps on
@@ -173,13 +190,9 @@ class PredictiveSparseDecomposition(keras.Model):
     """
 
     def __init__(self, encoder, decoder, code_steps=5, code_rate=0.1, weight=1.0, l1=1e-4, **kw):
-        super().__init__(**kw)
-        self.encoder, self.decoder = encoder, decoder
+        super().__init__(encoder, decoder, **kw)
         self.code_steps, self.code_rate = int(code_steps), float(code_rate)
         self.weight, self.l1 = float(weight), float(l1)
-
-    def call(self, inputs, training=None):
-        return self.decoder(self.encoder(inputs, training=training), training=training)
 
     def energy(self, x, y, codes, predicted_codes):
         """The criterion both turns minimize, for codes h and the encoder's prediction f(x)."""
@@ -218,17 +231,8 @@ class PredictiveSparseDecomposition(keras.Model):
     def get_config(self):
         return {
             **super().get_config(),
-            "encoder": keras.saving.serialize_keras_object(self.encoder),
-            "decoder": keras.saving.serialize_keras_object(self.decoder),
             "code_steps": self.code_steps,
             "code_rate": self.code_rate,
             "weight": self.weight,
             "l1": self.l1,
         }
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        for part in ("encoder", "decoder"):
-            config[part] = keras.saving.deserialize_keras_object(config[part])
-        return cls(**config)
