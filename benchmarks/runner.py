@@ -104,8 +104,6 @@ def ratios(results, reference_name):
 
 def write(project, results, targets, data_source, config, output_dir=RESULTS_DIR):
     """Writes `<project>.json` (with hardware and versions) and `<project>.md` (a table)."""
-    output_dir = pathlib.Path(output_dir)
-    output_dir.mkdir(parents=True, exist_ok=True)
     metadata = report_lib.run_metadata(
         config=config,
         seed=config.get("seed", 0),
@@ -119,12 +117,8 @@ def write(project, results, targets, data_source, config, output_dir=RESULTS_DIR
         "results": results,
         "metadata": metadata,
     }
-    json_path = output_dir / f"{project}.json"
-    temporary = json_path.with_suffix(".json.tmp")
-    temporary.write_text(json.dumps(document, indent=2, default=float))
-    os.replace(temporary, json_path)
-    (output_dir / f"{project}.md").write_text(markdown_table(project, results, targets, metadata))
-    return json_path
+    markdown = markdown_table(project, results, targets, metadata)
+    return write_document(project, document, markdown, output_dir)
 
 
 def markdown_table(project, results, targets, metadata):
