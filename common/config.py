@@ -99,3 +99,28 @@ def describe_fields(config_class):
         type_name = getattr(field.type, "__name__", str(field.type)).replace("typing.", "")
         lines.append(f"  {field.name} = {default!r}  ({type_name})")
     return lines
+
+
+def check_at_least(config, minimum, names):
+    """Raises ValueError naming the first field of `names` below `minimum`."""
+    for name in names:
+        value = getattr(config, name)
+        if value < minimum:
+            raise ValueError(f"{name} must be at least {minimum}. Received: {name}={value}")
+
+
+def check_range(config, name, low, high, *, include_low=True, include_high=False):
+    """Raises ValueError unless `low <= value < high` (the bounds' inclusion is adjustable)."""
+    value = getattr(config, name)
+    above = value >= low if include_low else value > low
+    below = value <= high if include_high else value < high
+    if not (above and below):
+        interval = f"{'[' if include_low else '('}{low}, {high}{']' if include_high else ')'}"
+        raise ValueError(f"{name} must be in {interval}. Received: {name}={value}")
+
+
+def check_names(field, chosen, known):
+    """Raises ValueError listing the names of `chosen` that are not in `known`."""
+    unknown = [name for name in chosen if name not in known]
+    if unknown:
+        raise ValueError(f"{field} must be among {known}. Received: {unknown}")

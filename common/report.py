@@ -208,6 +208,22 @@ class Report:
         return self._figures
 
 
+def add_run_banners(report, source, results):
+    """Warns when the data was the bundled sample, and says which models an earlier run trained."""
+    if source.is_sample:
+        report.add_banner(
+            "Trained on the bundled SAMPLE of the data set, not the full data: the numbers show "
+            "the pipeline works, not what the models can reach. Point --data-dir at the data."
+        )
+    reused = [name for name, result in results.items() if result.get("resumed")]
+    if reused:
+        report.add_banner(
+            f"Resumed run: {', '.join(reused)} came from an earlier, interrupted part of this "
+            "command (same config).",
+            kind="info",
+        )
+
+
 def history_csv(history: dict) -> str:
     """Per-epoch history as CSV: `epoch` (from 1), then one column per key; short ones padded."""
     columns = {str(k): [_plain(v) for v in np.ravel(vs)] for k, vs in history.items()}

@@ -134,3 +134,22 @@ def load_model_file(path):
             f"Could not load the model in {path}: {error}. The file is damaged or was not written "
             "by this project; delete it and train again."
         ) from error
+
+
+def summarize(result, planned_epochs):
+    """One model's training in a few numbers: its early-stopping point, length and cost.
+
+    A training resumed after an interruption recorded only its last epochs in `history`;
+    `first_recorded_epoch` says which (1 for an uninterrupted one).
+    """
+    stopping = result["early_stopping"]
+    stopped = stopping["stopped_epoch"]
+    epochs_run = planned_epochs if stopped is None else stopped + 1
+    return {
+        "parameters": result["parameters"],
+        "val_loss": stopping["best_value"],
+        "best_epoch": stopping["best_epoch_number"],
+        "epochs_run": epochs_run,
+        "first_recorded_epoch": epochs_run - len(result["history"]["val_loss"]) + 1,
+        "wall_time_seconds": result["wall_time_seconds"],
+    }

@@ -30,7 +30,7 @@ def build(config, datasets, plan, models, results, metrics):
         "code or on the encoder's Jacobian. Every number below comes from the test set, used "
         "once after training.",
     )
-    add_banners(report, datasets, results)
+    report_lib.add_run_banners(report, datasets.source, results)
     variants, sigma = metrics["variants"], config.noise_sigma
     best = metrics["headline_variant"]
     report.add_metric(
@@ -71,21 +71,6 @@ def build(config, datasets, plan, models, results, metrics):
         "on the same noise.",
     )
     return report
-
-
-def add_banners(report, datasets, results):
-    if datasets.source.is_sample:
-        report.add_banner(
-            "Trained on the bundled SAMPLE of the data set, not the full data: the numbers show "
-            "the pipeline works, not what the models can reach. Point --data-dir at the data."
-        )
-    reused = [name for name, result in results.items() if result.get("resumed")]
-    if reused:
-        report.add_banner(
-            f"Resumed run: {', '.join(reused)} came from an earlier, interrupted part of this "
-            "command (same config).",
-            kind="info",
-        )
 
 
 def add_variants(report, config, plan, variants):

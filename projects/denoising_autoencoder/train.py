@@ -91,25 +91,11 @@ def train_all(config, datasets, plan, folder):
 
 
 def summarize(results, scores, plan, config):
-    """Training summary (at each model's early-stopping point) and test scores, per model.
-
-    A training resumed after an interruption recorded only its last epochs in `history`;
-    `first_recorded_epoch` says which (1 for an uninterrupted one).
-    """
+    """Training summary (at each model's early-stopping point) and test scores, per model."""
     variants = {}
     for name, result in results.items():
-        stopping = result["early_stopping"]
         planned = config.conv_epochs if plan[name].architecture == "conv" else config.epochs
-        epochs_run = planned if stopping["stopped_epoch"] is None else stopping["stopped_epoch"] + 1
-        variants[name] = {
-            "parameters": result["parameters"],
-            "val_loss": stopping["best_value"],
-            "best_epoch": stopping["best_epoch_number"],
-            "epochs_run": epochs_run,
-            "first_recorded_epoch": epochs_run - len(result["history"]["val_loss"]) + 1,
-            "wall_time_seconds": result["wall_time_seconds"],
-            **scores[name],
-        }
+        variants[name] = {**training.summarize(result, planned), **scores[name]}
     return variants
 
 

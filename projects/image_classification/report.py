@@ -23,18 +23,7 @@ def build(config, datasets, results, chosen, evaluation, metrics):
         "the book, on the same data, budget and seed. The best one on validation data is then "
         "scored once on the test set.",
     )
-    if datasets.source.is_sample:
-        report.add_banner(
-            "Trained on the bundled SAMPLE of Fashion-MNIST, not the full data set: the numbers "
-            "show the pipeline works, not what the model can reach. Point --data-dir at the data."
-        )
-    if any(result.get("resumed") for result in results.values()):
-        reused = [name for name, result in results.items() if result.get("resumed")]
-        report.add_banner(
-            f"Resumed run: {', '.join(reused)} came from its earlier, interrupted "
-            "part (same command, same config).",
-            kind="info",
-        )
+    report_lib.add_run_banners(report, datasets.source, results)
     report.add_metric("test accuracy", metrics["test_accuracy"], headline=True)
     report.add_metric("test loss", metrics["test_loss"])
     report.add_metric("chosen hidden unit", chosen, fmt="{}")

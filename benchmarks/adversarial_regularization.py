@@ -1,0 +1,111 @@
+"""Fashion-MNIST robustness: the base classifier against our adversarially regularized one.
+
+Both train with the project's preset (same architecture, epochs, optimizer and seed), then are
+scored once on the whole test set: clean accuracy, white-box FGSM and PGD-20 at eps 0.1 (each
+attack built on the model it scores), the NSL tutorial's transfer evaluation (perturbations built
+on the base model), and the training-time ratio. The issue's targets are checked and recorded.
+"""
+
+import dataclasses
+import math
+import time
+
+from benchmarks import runner
+from common import config as config_lib
+from common import report as report_lib
+from common import training
+from projects.adversarial_regularization import config as project_config
+from projects.adversarial_regularization import data, evaluate, model
+from projects.adversarial_regularization import train as project_train
+
+TARGETS = {"clean": 0.88, "fgsm": 0.75, "fgsm_ratio_vs_base": 3.0, "pgd": 0.65}
+
+
+def train_one(name, variant, datasets, config):
+    """Trains one model from scratch (no reuse) and returns it with its training seconds."""
+    training.set_seed(config.seed)
+    steps = math.ceil(datasets.train_size / config.batch_size)
+    network = model.build_model(config, variant, steps)
+    print(f"\n--- {name}: {network.count_params():,} parameters", flush=True)
+    start = time.perf_counter()
+    network.fit(datasets.train(variant.noise_sigma), epochs=config.epochs, shuffle=False, verbose=2)
+    return model.base_of(network), time.perf_counter() - start
+
+
+def run(preset="full", data_dir=None, seed=0):
+    config = config_lib.from_preset(project_config.Config, preset, data_dir=data_dir, seed=seed)
+    datasets = data.load_datasets(config)
+    whole_test = dataclasses.replace(config, curve_examples=len(datasets.test_labels))
+    plan = model.training_plan(config)
+    robust_name = project_train.headline_variant(config)
+    start = time.perf_counter()
+    rows = {}
+    for name in ("base", robust_name):
+        classifier, seconds = train_one(name, plan[name], datasets, config)
+        rows[name] = {"name": name, "description": plan[name].description, "train_seconds": seconds}
+        rows[name]["parameters"] = int(classifier.count_params())
+        scores = evaluate.headline(classifier, datasets, config)
+        rows[name].update({key: scores[key] for key in project_train.HEADLINE_KEYS})
+        rows[name]["classifier"] = classifier
+    transferred, labels = evaluate.transfer_images(rows["base"]["classifier"], datasets, whole_test)
+    for row in rows.values():
+        row["transfer"] = evaluate.transfer_accuracy(row.pop("classifier"), transferred, labels)
+    base, robust = rows["base"], rows[robust_name]
+    checks = {
+        "clean": robust["clean_accuracy"] >= TARGETS["clean"],
+        "fgsm": robust["fgsm_accuracy"] >= TARGETS["fgsm"],
+        "fgsm_ratio_vs_base": robust["fgsm_accuracy"]
+        >= TARGETS["fgsm_ratio_vs_base"] * base["fgsm_accuracy"],
+        "pgd": robust["pgd_accuracy"] >= TARGETS["pgd"],
+    }
+    document = {
+        "project": "adversarial_regularization",
+        "task": f"Fashion-MNIST test accuracy, clean and under white-box L-infinity attacks at "
+        f"eps {config.attack_epsilon} (PGD-{config.attack_pgd_steps}: random start)",
+        "results": list(rows.values()),
+        "fgsm_ratio_vs_base": robust["fgsm_accuracy"] / max(base["fgsm_accuracy"], 1e-9),
+        "train_time_ratio": robust["train_seconds"] / base["train_seconds"],
+        "targets": TARGETS,
+        "targets_met": checks,
+        "metadata": report_lib.run_metadata(
+            config=config_lib.to_dict(config),
+            seed=seed,
+            preset=f"benchmark-{preset}",
+            data_source=datasets.source.as_dict(),
+            wall_time_seconds=time.perf_counter() - start,
+        ),
+    }
+    return runner.write_document("adversarial_regularization", document, markdown(document, config))
+
+
+def markdown(document, config):
+    metadata = document["metadata"]
+    hardware = metadata.get("hardware", {})
+    epsilon, steps = config.attack_epsilon, config.attack_pgd_steps
+    header = ["model", "params", "train s", "clean", f"FGSM {epsilon}", f"PGD-{steps} {epsilon}"]
+    header += ["FGSM from base", f"PGD-{steps} from base"]
+    lines = [
+        "# adversarial_regularization benchmark",
+        "",
+        f"{document['task']}. Whole test set; {config.epochs} epochs each. Machine: "
+        f"{hardware.get('cpu_model', '?')}, {hardware.get('logical_cores', '?')} cores; "
+        f"preset {metadata['preset']}.",
+        "",
+        "| " + " | ".join(header) + " |",
+        "|" + "---|" * len(header),
+    ]
+    for row in document["results"]:
+        cells = [row["name"], f"{row['parameters']:,}", f"{row['train_seconds']:.0f}"]
+        cells += [f"{row[key]:.4f}" for key in ("clean_accuracy", "fgsm_accuracy", "pgd_accuracy")]
+        cells += [f"{row['transfer'][key]:.4f}" for key in ("fgsm", "pgd")]
+        lines.append("| " + " | ".join(cells) + " |")
+    met = ", ".join(
+        f"{name} {'met' if ok else 'NOT met'}" for name, ok in document["targets_met"].items()
+    )
+    lines += [
+        "",
+        f"FGSM accuracy, regularized / base: {document['fgsm_ratio_vs_base']:.1f}x. Training "
+        f"time, regularized / base: {document['train_time_ratio']:.2f}x. Targets "
+        f"({document['targets']}): {met}.",
+    ]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,94 @@
+"""Fashion-MNIST in [0, 1] as tf.data pipelines, with optional Gaussian noise on training inputs.
+
+Attacks and their epsilon live in pixel units of [0, 1], so the images are scaled once here and
+every model sees floats in that box. The test set is kept as arrays: the attacks need them.
+"""
+
+import dataclasses
+
+import numpy as np
+import tensorflow as tf
+
+from common import data
+
+
+@dataclasses.dataclass(frozen=True)
+class Datasets:
+    train_images: np.ndarray  # float32 (N, 28, 28, 1) in [0, 1].
+    train_labels: np.ndarray
+    validation_images: np.ndarray
+    validation_labels: np.ndarray
+    test_images: np.ndarray  # Touched once, after training.
+    test_labels: np.ndarray
+    class_names: tuple
+    source: data.DataSource
+    batch_size: int
+    seed: int
+
+    @property
+    def train_size(self):
+        return len(self.train_images)
+
+    @property
+    def validation_size(self):
+        return len(self.validation_images)
+
+    def train(self, noise_sigma=0.0):
+        """Shuffled training batches; `noise_sigma` > 0 adds fresh clipped Gaussian noise to each.
+
+        Noise injection (book Section 7.5) perturbs inputs in random directions; compare it with
+        the adversarial direction, which is the worst one.
+        """
+        noise = None if noise_sigma == 0 else add_noise(noise_sigma, self.seed)
+        return data.make_pipeline(
+            self.train_images, self.train_labels, batch_size=self.batch_size, shuffle=True,
+            seed=self.seed, map_fn=noise,
+        )  # fmt: skip
+
+    def validation(self):
+        return data.make_pipeline(
+            self.validation_images, self.validation_labels, batch_size=self.batch_size,
+            shuffle=False, seed=self.seed,
+        )  # fmt: skip
+
+    def probe(self):
+        """One validation batch, for the gradient-norm recorder."""
+        return self.validation_images[: self.batch_size], self.validation_labels[: self.batch_size]
+
+
+def add_noise(sigma, seed):
+    """A batch map adding N(0, sigma^2) to every pixel, clipped back to [0, 1]."""
+    generator = tf.random.Generator.from_seed(seed)
+
+    def noisy(images, labels):
+        noise = generator.normal(tf.shape(images), stddev=sigma)
+        return tf.clip_by_value(images + noise, 0.0, 1.0), labels
+
+    return noisy
+
+
+def scale(images):
+    """uint8 [0, 255] -> float32 [0, 1]."""
+    return images.astype("float32") / 255.0
+
+
+def load_datasets(config):
+    """Loads Fashion-MNIST as named by `config`: stratified validation split, optional limit."""
+    images = data.load_fashion_mnist(config.data_dir, allow_sample=config.allow_sample_data)
+    (train_x, train_y), (val_x, val_y) = data.split_validation(
+        images.train_images, images.train_labels, config.validation_fraction, config.seed
+    )
+    if config.train_limit is not None:
+        train_x, train_y = train_x[: config.train_limit], train_y[: config.train_limit]
+    return Datasets(
+        train_images=scale(train_x),
+        train_labels=train_y,
+        validation_images=scale(val_x),
+        validation_labels=val_y,
+        test_images=scale(images.test_images),
+        test_labels=images.test_labels,
+        class_names=images.class_names,
+        source=images.source,
+        batch_size=config.batch_size,
+        seed=config.seed,
+    )
