@@ -37,6 +37,8 @@ def bucketed_batches(tokens, labels, *, batch_size, seed, pool_batches=32):
     dataset = dataset.unbatch().batch(batch_size)
     dataset = dataset.shuffle(pool_batches, seed=seed, reshuffle_each_iteration=True)
     dataset = dataset.map(lambda x, y, length: trim_padding(x, y), num_parallel_calls=2)
+    batches = -(-len(tokens) // batch_size)  # unbatch + batch: pools do not leave short batches
+    dataset = dataset.apply(tf.data.experimental.assert_cardinality(batches))
     return dataset.prefetch(tf.data.AUTOTUNE)
 
 

@@ -30,7 +30,7 @@ def test_bucketed_batches_hold_every_example_once_with_little_padding():
         batch_lengths = sequences.sequence_lengths(batch_tokens.numpy())
         np.testing.assert_array_equal(batch_lengths, lengths[batch_labels.numpy()])
         widths.append(batch_tokens.shape[1] - batch_lengths.min())
-    assert sorted(seen) == list(range(200))
+    assert sorted(seen) == list(range(200)) and int(dataset.cardinality()) == 20
     assert np.mean(widths) < 3  # random batches of 10 would waste ~9 columns on their shortest
     second = [labels.numpy().tolist() for _, labels in dataset]
     assert sum(second, []) != seen  # a new order every epoch
