@@ -6,7 +6,7 @@ import sys
 
 import common  # noqa: F401  (selects the TensorFlow backend before Keras loads)
 
-BENCHMARKS = ("image_classification", "denoising_autoencoder")
+BENCHMARKS = ("image_classification", "sentiment_lstm", "denoising_autoencoder")
 
 
 def main(argv=None):

@@ -8,7 +8,7 @@ import sys
 from common import cli
 
 # The others join as their issues land.
-PROJECT_NAMES = ("image_classification", "denoising_autoencoder")
+PROJECT_NAMES = ("image_classification", "sentiment_lstm", "denoising_autoencoder")
 
 
 def project_spec(name):

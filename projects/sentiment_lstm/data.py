@@ -69,9 +69,10 @@ def load_reviews(config, width=None):
     (train_texts, train_labels), (validation_texts, validation_labels) = data.split_validation(
         imdb.train_texts, imdb.train_labels, config.validation_fraction, config.seed
     )
-    if config.train_limit is not None:
-        train_texts = train_texts[: config.train_limit]
-        train_labels = train_labels[: config.train_limit]
+    if config.train_limit is not None:  # A random subset: the files come sorted by label.
+        chosen = np.random.default_rng(config.seed).permutation(len(train_labels))
+        chosen = np.sort(chosen[: config.train_limit])
+        train_texts, train_labels = train_texts[chosen], train_labels[chosen]
     vectorizer = make_vectorizer(config.vocabulary_size, width or token_width(config))
     vectorizer.adapt(tf.data.Dataset.from_tensor_slices(train_texts).batch(512))
     return Reviews(

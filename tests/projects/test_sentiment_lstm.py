@@ -51,6 +51,9 @@ def test_vectorizer_adapts_on_the_training_split_only(offline_sample_only):
     ids = data.vectorize(reviews.vectorizer, np.array([" ".join(sorted(unseen)[:3])], object))
     assert set(ids[0][ids[0] > 0]) == {1}
     assert len(reviews.train_labels) + len(reviews.validation_labels) == 200
+    limited = data.load_reviews(smoke_config(train_limit=40))
+    assert len(limited.train_labels) == 40 and set(limited.train_labels) == {0, 1}  # files are
+    # sorted by label: the limit must be a random subset, not the first reviews
 
 
 def test_html_is_stripped_before_vectorizing_and_escaped_in_the_report():
