@@ -24,7 +24,7 @@ def add_variant_table(report, rows, variants, caption):
         best = "—" if row["best_epoch"] is None else f"{row['best_epoch']} / {row['epochs_run']}"
         cells.append(
             [label, name, row["parameters"], row["val_accuracy"], row["val_loss"], best,
-             row["wall_time_seconds"]]
+             f"{row['wall_time_seconds']:.1f}"]
         )  # fmt: skip
     report.add_table(COLUMNS, cells, caption=caption)
 
