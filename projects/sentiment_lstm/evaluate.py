@@ -2,10 +2,12 @@
 
 import math
 
+import keras
 import numpy as np
+import tensorflow as tf
 
 from common import sequences
-from projects.sentiment_lstm import data, model
+from projects.sentiment_lstm import data, model, plan
 
 
 def predict_probabilities(trained, spec, texts, tokens, labels, batch_size):
@@ -56,12 +58,49 @@ def insights(config, reviews, models, specs, variants, evaluation):
             config.neighbour_count,
         )
     return {
+        "position_gradients": position_gradients(config, reviews, models, specs),
         "attention_model": best_attention,
         "attention_samples": highlights,
         "embedding_model": best_recurrent,
         "neighbours": neighbours,
         "confident": confident_reviews(reviews, evaluation),
     }
+
+
+def position_gradients(config, reviews, models, specs, count=64):
+    """For the cells ablation: how strongly the loss depends on the word at each position."""
+    curves = {}
+    if "cells" not in config.ablations:
+        return curves
+    for label, spec in plan.ablation_rows(config)["cells"]:
+        tokens = reviews.validation_tokens[:, : spec.max_length]
+        full = np.flatnonzero(sequences.sequence_lengths(tokens) == spec.max_length)[:count]
+        if len(full) and spec.name in models:  # reviews without padding: no mask needed
+            norms = gradient_by_position(
+                models[spec.name], tokens[full], reviews.validation_labels[full]
+            )
+            curves[label] = norms.tolist()
+    return curves
+
+
+def gradient_by_position(trained, tokens, labels):
+    """Mean norm of dL/de_t, the loss gradient reaching the embedded word at position t.
+
+    Backpropagation through time multiplies this gradient by one Jacobian per step between t and
+    the output (book Section 10.7): if those shrink it, early words stop mattering to learning.
+    """
+    embedding = trained.get_layer("embedding")
+    embedded = tf.convert_to_tensor(embedding(tokens))
+    with tf.GradientTape() as tape:
+        tape.watch(embedded)
+        outputs = embedded
+        for layer in trained.layers[trained.layers.index(embedding) + 1 :]:
+            outputs = layer(outputs)
+            outputs = outputs[0] if isinstance(outputs, (tuple, list)) else outputs
+        targets = np.asarray(labels, "float32")[:, None]
+        loss = keras.ops.mean(keras.losses.binary_crossentropy(targets, outputs))
+    gradient = tape.gradient(loss, embedded)
+    return np.linalg.norm(gradient.numpy(), axis=-1).mean(axis=0)
 
 
 def _score(variant):

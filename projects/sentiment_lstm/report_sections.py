@@ -72,6 +72,19 @@ def add_cells(report, config, rows, variants, results, insights):
             "any more; spikes are the exploding gradients of Section 10.7.",
         )
 
+    positions = insights["position_gradients"]
+    if positions:
+        report.add_figure(
+            plots.xy_curves(
+                {name: (np.arange(1, len(norm) + 1), norm) for name, norm in positions.items()},
+                "position of the word in the review", "mean ||dL / d embedding||", log_y=True,
+            ),
+            caption="How much the loss of each trained model depends on the word at each position "
+            "(validation reviews that fill the whole cut-off). A last-state model hears the last "
+            "words best; a curve that falls by orders of magnitude towards the start is the "
+            "vanishing gradient of Section 10.7: those words barely train the model.",
+        )  # fmt: skip
+
 
 def add_clipping(report, config, rows, variants, results, insights):
     _start(

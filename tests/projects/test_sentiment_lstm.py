@@ -133,6 +133,14 @@ def test_attention_weights_sum_to_one_over_real_tokens_and_zero_on_padding():
     )
 
 
+def test_gradient_by_position_has_one_finite_value_per_word():
+    spec = model.Spec(encoder="lstm", pooling="attention", max_length=6)
+    network = model.build_recurrent(smoke_config(**TINY), spec, steps_per_epoch=1)
+    tokens = np.arange(2, 14, dtype="int32").reshape(2, 6)
+    norms = evaluate.gradient_by_position(network, tokens, np.array([1, 0]))
+    assert norms.shape == (6,) and np.all(np.isfinite(norms)) and np.all(norms > 0)
+
+
 def test_curriculum_admits_short_reviews_first_and_reaches_the_full_set():
     rng = np.random.default_rng(0)
     lengths = rng.permutation(np.arange(1, 41))
