@@ -133,6 +133,19 @@ def test_attention_weights_sum_to_one_over_real_tokens_and_zero_on_padding():
     )
 
 
+def test_a_recurrent_model_is_saved_as_a_text_predictor(tmp_path):
+    texts = np.array(["a great <br />film", "an awful, awful film", "great fun"], object)
+    vectorizer = data.make_vectorizer(50, 6)
+    vectorizer.adapt(texts)
+    spec = model.Spec(encoder="gru", pooling="attention", max_length=6)
+    network = model.build_recurrent(smoke_config(**TINY), spec, steps_per_epoch=1)
+    reviews = types.SimpleNamespace(vocabulary=vectorizer.get_vocabulary())
+    path = predict.save_predictor(tmp_path, network, spec, reviews)
+    predictor = keras.saving.load_model(path, safe_mode=True)
+    expected = network.predict(data.vectorize(vectorizer, texts[:1]), verbose=0)[0, 0]
+    np.testing.assert_allclose(predict.probability(predictor, texts[0]), expected, rtol=1e-5)
+
+
 def test_gradient_by_position_has_one_finite_value_per_word():
     spec = model.Spec(encoder="lstm", pooling="attention", max_length=6)
     network = model.build_recurrent(smoke_config(**TINY), spec, steps_per_epoch=1)
