@@ -6,7 +6,12 @@ import sys
 
 import common  # noqa: F401  (selects the TensorFlow backend before Keras loads)
 
-BENCHMARKS = ("image_classification", "denoising_autoencoder", "adversarial_regularization")
+BENCHMARKS = (
+    "image_classification",
+    "sentiment_lstm",
+    "denoising_autoencoder",
+    "adversarial_regularization",
+)
 
 
 def main(argv=None):

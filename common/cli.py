@@ -3,9 +3,10 @@
     python -m projects.<name> [train] --preset smoke|quick|full --data-dir DIR --epochs N --seed N
                                       --out DIR --workdir DIR --set KEY=VALUE --fresh
     python -m projects.<name> tune    (same flags) --max-trials N
+    python -m projects.<name> predict (same flags) TEXT...   (projects with a `predict` entry)
 
-A project hands `main` a `Project`: its name, config class and the dotted paths of its `run` and
-`tune` functions, imported only when needed so that `--help` answers at once.
+A project hands `main` a `Project`: its name, config class and the dotted paths of its `run`,
+`tune` and `predict` functions, imported only when needed so that `--help` answers at once.
 """
 
 import argparse
@@ -26,6 +27,9 @@ class Project:
     config_class: type  # Frozen dataclass with PRESETS.
     run: str  # "module:function", called as run(config, workdir, reports_dir=...) -> metrics.
     tune: str | None = None  # "module:function", called as tune(config, workdir, ...).
+    # "module:function", called as predict(config, workdir, text=..., preset=...) -> dict with a
+    # "summary" line; it raises ValueError (e.g. empty text) or FileNotFoundError (not trained).
+    predict: str | None = None
 
 
 def whole_number_at_least(minimum):
@@ -43,6 +47,7 @@ def whole_number_at_least(minimum):
     return parse
 
 
+COMMANDS = ("train", "tune", "predict")
 positive_int = whole_number_at_least(1)
 non_negative_int = whole_number_at_least(0)
 
@@ -105,13 +110,16 @@ def build_parser(project):
         epilog=epilog,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    commands = parser.add_subparsers(dest="command", metavar="{train,tune}")
+    names = ["train", "tune"] + (["predict"] if project.predict else [])
+    commands = parser.add_subparsers(dest="command", metavar="{" + ",".join(names) + "}")
     shared = dict(epilog=epilog, formatter_class=argparse.RawDescriptionHelpFormatter)
     train = commands.add_parser(
         "train",
         help="Train, evaluate and write the report (the default command).",
         description=f"{project.description}\n\nTrain (the default command; `tune --help` "
-        "describes the tuner search).",
+        "describes the tuner search"
+        + ("; `predict --help` scoring a text with the trained model" if project.predict else "")
+        + ").",
         **shared,
     )
     add_common_flags(train)
@@ -128,7 +136,22 @@ def build_parser(project):
         default=None,
         help="Stop the search after this many trials (default: Hyperband's full bracket).",
     )
+    if project.predict:
+        add_predict_command(commands, shared)
     return parser
+
+
+def add_predict_command(commands, shared):
+    """`predict TEXT...`: score a text with the model trained by the same flags' `train` run."""
+    predict = commands.add_parser(
+        "predict",
+        help="Score a text with the model a train run with the same flags saved.",
+        description="Score TEXT with the model saved by `train` with the same flags (preset, "
+        "--set, --workdir). TEXT '-' reads it from standard input.",
+        **shared,
+    )
+    add_common_flags(predict)
+    predict.add_argument("text", nargs="*", help="The text to score (words are joined).")
 
 
 def make_config(project, arguments):
@@ -149,7 +172,7 @@ def import_function(dotted):
 def main(project, argv=None):
     """Parses `argv`, runs the command and returns the process exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or argv[0] not in ("train", "tune"):
+    if not argv or argv[0] not in COMMANDS:
         argv.insert(0, "train")  # `train` is the default command; `--help` shows its flags.
     parser = build_parser(project)
     arguments = parser.parse_args(argv)
@@ -159,7 +182,31 @@ def main(project, argv=None):
         parser.error(str(error))
     if arguments.command == "tune" and project.tune is None:
         parser.error(f"{project.name} has no tuner search yet.")
+    if arguments.command == "predict":
+        return execute_predict(project, arguments, config)
     return execute(project, arguments, config)
+
+
+def read_text(words):
+    """The text to score: the words joined by spaces, or standard input for a single '-'."""
+    if list(words) == ["-"]:
+        return sys.stdin.read()
+    return " ".join(words)
+
+
+def execute_predict(project, arguments, config):
+    """Runs `predict`, turning a bad input or a missing model into one clear message."""
+    function = import_function(project.predict)
+    try:
+        result = function(
+            config, pathlib.Path(arguments.workdir), text=read_text(arguments.text),
+            preset=arguments.preset,
+        )  # fmt: skip
+    except (ValueError, FileNotFoundError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(result.get("summary", result))
+    return 0
 
 
 def execute(project, arguments, config):

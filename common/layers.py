@@ -1,6 +1,7 @@
 """Custom Keras layers for ideas in the Deep Learning book that Keras does not ship.
 
-`TiledConv2D` lives in `common/convolution.py` and is re-exported here.
+`TiledConv2D` lives in `common/convolution.py` and `AttentionPooling` in `common/attention.py`;
+both are re-exported here.
 """
 
 import numbers
@@ -8,9 +9,10 @@ import numbers
 import keras
 from keras import ops
 
+from common.attention import AttentionPooling
 from common.convolution import TiledConv2D
 
-__all__ = ["Maxout", "ModulatedReLU", "TiledConv2D"]
+__all__ = ["AttentionPooling", "Maxout", "ModulatedReLU", "TiledConv2D"]
 
 
 @keras.saving.register_keras_serializable(package="dlfb")

@@ -199,6 +199,26 @@ def line_plot(x, ys, xlabel, ylabel, title=""):
     return figure
 
 
+def xy_curves(series, xlabel, ylabel, title="", log_y=False, reference=None):
+    """Several runs, each with its own x values, on one axes: `series` maps label -> (x, y).
+
+    For curves whose x is not a shared epoch count, e.g. accuracy against wall time or a value
+    per training step. `reference` = (value, label) draws a horizontal dotted line.
+    """
+    figure, ax = plt.subplots(figsize=(6.5, 4))
+    for label, (x, y) in series.items():
+        x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+        ax.plot(x, y, marker="." if len(x) <= 50 else None, linewidth=1, label=str(label))
+    if reference is not None:
+        ax.axhline(reference[0], color="gray", linestyle=":", label=str(reference[1]))
+    if log_y:
+        ax.set_yscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    _finish(ax, title, legend=bool(series) or reference is not None)
+    return figure
+
+
 def confusion_counts(true_labels, predicted_labels, num_classes):
     """Counts of (true, predicted) pairs: `result[t, p]` is how often class t was called p."""
     true_labels = np.asarray(true_labels, dtype=np.int64).ravel()

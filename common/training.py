@@ -52,12 +52,25 @@ def fit_resumable(model, train_data, validation_data, *, epochs, folder, callbac
     )
 
 
-def train_variant(name, build_model, train_data, validation_data, *, config, folder, probe_data):
+def train_variant(
+    name,
+    build_model,
+    train_data,
+    validation_data,
+    *,
+    config,
+    folder,
+    probe_data,
+    callbacks=None,
+):
     """Trains one model (one row of an ablation) with early stopping, or reuses a finished one.
 
     `build_model()` returns a compiled model. Returns `(model, result)` where `result` holds the
     per-epoch history, the early-stopping summary, the parameter count and the wall time.
+    `callbacks` is an optional dict of extra callbacks by name; the `summary()` of each one that
+    has it is kept in `result` under its name (saved with the result, so a reused variant has it).
     """
+    callbacks = dict(callbacks or {})
     folder = pathlib.Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     finished = load_finished(folder)
@@ -77,7 +90,7 @@ def train_variant(name, build_model, train_data, validation_data, *, config, fol
         validation_data,
         epochs=config.epochs,
         folder=folder,
-        callbacks=[early_stopping, recorder],
+        callbacks=[early_stopping, recorder, *callbacks.values()],
         verbose=2 if os.environ.get("CI") else 1,
     )
     result = {
@@ -88,6 +101,9 @@ def train_variant(name, build_model, train_data, validation_data, *, config, fol
         "early_stopping": early_stopping.summary(),
         "resumed": False,
     }
+    for key, callback in callbacks.items():
+        if hasattr(callback, "summary"):
+            result[key] = callback.summary()
     save_finished(folder, model, result)
     return model, result
 

@@ -8,7 +8,12 @@ import sys
 from common import cli
 
 # The others join as their issues land.
-PROJECT_NAMES = ("image_classification", "denoising_autoencoder", "adversarial_regularization")
+PROJECT_NAMES = (
+    "image_classification",
+    "sentiment_lstm",
+    "denoising_autoencoder",
+    "adversarial_regularization",
+)
 
 
 def project_spec(name):

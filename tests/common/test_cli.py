@@ -63,3 +63,39 @@ def test_missing_data_is_one_clear_message(tmp_path, monkeypatch, capsys):
     )
     assert code == 2
     assert "No Fashion-MNIST found" in capsys.readouterr().err
+
+
+def fake_predict(config, workdir, *, text, preset):
+    if not text.strip():
+        raise ValueError("The text is empty: give a review to score.")
+    return {"summary": f"{preset}: {len(text.split())} words from {workdir}"}
+
+
+PREDICTING = cli.Project(
+    name="predicting",
+    description="A project with a predict command.",
+    config_class=PROJECT.config_class,
+    run=PROJECT.run,
+    predict="tests.common.test_cli:fake_predict",
+)
+
+
+def test_predict_command_passes_the_text_and_prints_the_summary(tmp_path, capsys):
+    argv = ["predict", "--preset", "smoke", "--workdir", str(tmp_path), "a", "fine film"]
+    assert cli.main(PREDICTING, argv) == 0
+    assert capsys.readouterr().out.strip() == f"smoke: 3 words from {tmp_path}"
+
+
+def test_predict_errors_are_one_clear_message(capsys):
+    assert cli.main(PREDICTING, ["predict", "--preset", "smoke", " "]) == 2
+    assert "error: The text is empty" in capsys.readouterr().err
+
+
+def test_predict_is_listed_only_for_projects_that_have_it(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(PROJECT, ["predict", "some text"])
+    assert exit_info.value.code == 2
+    assert "invalid choice: 'predict'" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        cli.main(PREDICTING, ["--help"])
+    assert "`predict --help`" in capsys.readouterr().out

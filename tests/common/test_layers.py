@@ -1,4 +1,4 @@
-"""Tests for common/layers.py: Maxout, ModulatedReLU and TiledConv2D."""
+"""Tests for common/layers.py: Maxout, ModulatedReLU, TiledConv2D and AttentionPooling."""
 
 import doctest
 
@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from common import layers
+from common import attention, layers
 from tests import layer_testing
 
 
@@ -242,3 +242,68 @@ def test_tiled_conv_needs_static_input_larger_than_kernel(input_shape):
 )
 def test_tiled_conv_passes_layer_checks(kwargs, output_shape, tmp_path):
     layer_testing.check_layer(layers.TiledConv2D, kwargs, (2, 6, 5, 2), output_shape, tmp_path)
+
+
+# AttentionPooling
+
+
+def test_attention_docstring_example_runs():
+    results = doctest.testmod(attention, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert results.attempted > 0 and results.failed == 0
+
+
+def test_attention_pooling_matches_hand_computation():
+    states = np.array([[[1.0, 0.0], [0.0, 2.0], [3.0, 3.0]]], dtype="float32")
+    layer = layers.AttentionPooling(units=1, return_weights=True)
+    layer.build(states.shape)
+    layer.kernel.assign([[1.0], [0.0]])  # W h_t reads the first feature only.
+    layer.bias.assign([0.0])
+    layer.score_vector.assign([[2.0]])
+    pooled, weights = layer(states, mask=np.array([[True, True, False]]))
+    scores = 2.0 * np.tanh(np.array([1.0, 0.0]))  # e_t = v tanh(W h_t + b), masked step left out
+    expected = np.exp(scores) / np.exp(scores).sum()
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(weights)[0], [*expected, 0.0], rtol=1e-6)
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(pooled)[0], expected @ states[0, :2], rtol=1e-6
+    )
+
+
+def test_attention_weights_sum_to_one_over_unmasked_steps_and_zero_elsewhere():
+    states = np.random.default_rng(0).normal(size=(3, 6, 4)).astype("float32")
+    mask = np.arange(6)[None, :] < np.array([[6], [2], [0]])  # the last row is all padding
+    layer = layers.AttentionPooling(units=5, return_weights=True)
+    pooled, weights = (keras.ops.convert_to_numpy(t) for t in layer(states, mask=mask))
+    np.testing.assert_allclose(weights.sum(axis=1), [1.0, 1.0, 0.0], atol=1e-6)
+    assert np.all(weights[~mask] == 0.0) and np.all(weights[mask] > 0.0)
+    np.testing.assert_array_equal(pooled[2], np.zeros(4))  # no NaN for an empty sequence
+
+
+def test_attention_takes_the_mask_from_an_embedding():
+    tokens = keras.Input(shape=(None,), dtype="int32")
+    embedded = keras.layers.Embedding(10, 4, mask_zero=True)(tokens)
+    _, weights = layers.AttentionPooling(units=3, return_weights=True)(embedded)
+    model = keras.Model(tokens, weights)
+    result = model.predict(np.array([[4, 5, 0, 0], [1, 2, 3, 0]]), verbose=0)
+    np.testing.assert_array_equal(result[:, 3], [0.0, 0.0])
+    assert result[0, 2] == 0.0
+    np.testing.assert_allclose(result.sum(axis=1), [1.0, 1.0], rtol=1e-6)
+
+
+def test_attention_output_shapes_with_weights():
+    layer = layers.AttentionPooling(units=2, return_weights=True)
+    assert layer.compute_output_shape((None, 7, 3)) == ((None, 3), (None, 7))
+
+
+@pytest.mark.parametrize("kwargs", [{"units": 0}, {"units": 2.5}, {"units": True}])
+def test_attention_rejects_bad_arguments(kwargs):
+    with pytest.raises(ValueError, match="Received"):
+        layers.AttentionPooling(**kwargs)
+
+
+def test_attention_needs_a_sequence_of_states():
+    with pytest.raises(ValueError, match="return_sequences=True"):
+        layers.AttentionPooling(units=2)(np.zeros((2, 3), "float32"))
+
+
+def test_attention_passes_layer_checks(tmp_path):
+    layer_testing.check_layer(layers.AttentionPooling, {"units": 4}, (3, 5, 6), (3, 6), tmp_path)

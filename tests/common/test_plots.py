@@ -88,3 +88,21 @@ def test_confusion_counts_by_hand():
     assert counts.sum() == 6
     with pytest.raises(ValueError):
         plots.confusion_counts([0, 3], [0, 1], num_classes=3)
+
+
+def test_xy_curves_each_series_with_its_own_x_and_a_reference_line():
+    figure = plots.xy_curves(
+        {"curriculum": ([1.0, 2.5], [0.6, 0.8]), "random": ([2.0, 4.0, 6.0], [0.5, 0.7, 0.8])},
+        "wall time (s)",
+        "validation accuracy",
+        log_y=True,
+        reference=(0.75, "target"),
+    )
+    ax = figure.axes[0]
+    assert [len(line.get_xdata()) for line in ax.get_lines()] == [2, 3, 2]
+    assert ax.get_yscale() == "log" and ax.get_xlabel() == "wall time (s)"
+    assert [text.get_text() for text in ax.get_legend().get_texts()] == [
+        "curriculum",
+        "random",
+        "target",
+    ]

@@ -84,3 +84,27 @@ def test_broken_model_file_gets_a_clear_message(tmp_path):
         training.load_model_file(path)
     with pytest.raises(FileNotFoundError, match="No saved model"):
         training.load_model_file(tmp_path / "missing.keras")
+
+
+class CountEpochs(keras.callbacks.Callback):
+    def __init__(self):
+        super().__init__()
+        self.epochs = 0
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.epochs += 1
+
+    def summary(self):
+        return {"epochs": self.epochs}
+
+
+def test_extra_callbacks_run_and_their_summaries_are_kept(tmp_path):
+    dataset, probe = make_data()
+    arguments = dict(config=TinyConfig(epochs=2), folder=tmp_path / "linear", probe_data=probe)
+    extra = {"counter": CountEpochs(), "no_summary": keras.callbacks.Callback()}
+    _, result = training.train_variant(
+        "linear", build, dataset, dataset, callbacks=extra, **arguments
+    )
+    assert result["counter"] == {"epochs": 2} and "no_summary" not in result
+    _, reused = training.train_variant("linear", build, dataset, dataset, **arguments)
+    assert reused["counter"] == {"epochs": 2}

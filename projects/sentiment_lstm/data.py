@@ -1,0 +1,138 @@
+"""IMDB reviews as token ids: HTML cleaned, a vocabulary learned on the training split only.
+
+Reviews come as raw text with HTML line breaks (`<br /><br />`). `standardize_review` lowercases,
+drops the tags and the punctuation; `keras.layers.TextVectorization` then splits on whitespace and
+maps each word to its rank in a vocabulary adapted on the training reviews only (validation and
+test words it never saw become [UNK], as they would for a new review). Id 0 pads every review to
+the same width at its end; the models mask it.
+"""
+
+import dataclasses
+import re
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from common import curriculum, data, sequences
+
+# An HTML tag such as <br />, <i> or </A>: "<" then a letter (so "5 < 6" is left alone).
+TAG = r"<\s*/?\s*[a-zA-Z][^<>]*>"
+
+
+@keras.saving.register_keras_serializable(package="sentiment_lstm")
+def standardize_review(texts):
+    """Lowercase, HTML tags to spaces, apostrophes dropped ("don't" -> "dont"), punctuation,
+    symbols, control characters and odd spaces (e.g. the stray U+0085 "..." of some reviews) to
+    plain spaces: the first step of TextVectorization, saved with it (tf.strings ops only)."""
+    texts = tf.strings.lower(texts, encoding="utf-8")
+    texts = tf.strings.regex_replace(texts, TAG, " ")
+    texts = tf.strings.regex_replace(texts, "['`\u2019]", "")
+    return tf.strings.regex_replace(texts, r"[\p{P}\p{S}\p{C}\p{Z}]", " ")
+
+
+def clean_html(text):
+    """A review for display: HTML tags become spaces, runs of whitespace one space."""
+    return " ".join(re.sub(TAG, " ", str(text)).split())
+
+
+@dataclasses.dataclass(frozen=True)
+class Reviews:
+    """Texts, labels (1 positive) and padded token ids of the three splits, and the vectorizer."""
+
+    train_texts: np.ndarray
+    train_labels: np.ndarray
+    train_tokens: np.ndarray
+    validation_texts: np.ndarray
+    validation_labels: np.ndarray
+    validation_tokens: np.ndarray
+    test_texts: np.ndarray
+    test_labels: np.ndarray
+    test_tokens: np.ndarray
+    vectorizer: keras.layers.TextVectorization
+    class_names: tuple
+    source: data.DataSource
+
+    @property
+    def vocabulary(self):
+        return self.vectorizer.get_vocabulary()
+
+
+def token_width(config):
+    """The widest cut-off any model of this config reads (headline, ablations, tuner)."""
+    return max(config.max_length, config.headline_max_length, *config.length_choices)
+
+
+def load_reviews(config, width=None):
+    """Loads IMDB, carves a stratified validation split, adapts the vocabulary on train only."""
+    imdb = data.load_imdb(config.data_dir, allow_sample=config.allow_sample_data)
+    (train_texts, train_labels), (validation_texts, validation_labels) = data.split_validation(
+        imdb.train_texts, imdb.train_labels, config.validation_fraction, config.seed
+    )
+    if config.train_limit is not None:  # A random subset: the files come sorted by label.
+        chosen = np.random.default_rng(config.seed).permutation(len(train_labels))
+        chosen = np.sort(chosen[: config.train_limit])
+        train_texts, train_labels = train_texts[chosen], train_labels[chosen]
+    vectorizer = make_vectorizer(config.vocabulary_size, width or token_width(config))
+    vectorizer.adapt(tf.data.Dataset.from_tensor_slices(train_texts).batch(512))
+    return Reviews(
+        train_texts, train_labels, vectorize(vectorizer, train_texts),
+        validation_texts, validation_labels, vectorize(vectorizer, validation_texts),
+        imdb.test_texts, imdb.test_labels, vectorize(vectorizer, imdb.test_texts),
+        vectorizer, imdb.class_names, imdb.source,
+    )  # fmt: skip
+
+
+def make_vectorizer(max_tokens, width, **options):
+    """TextVectorization with the review standardization; `width` tokens per review (padded)."""
+    return keras.layers.TextVectorization(
+        max_tokens=max_tokens,
+        standardize=standardize_review,
+        output_sequence_length=width,
+        **options,
+    )
+
+
+def vectorize(vectorizer, texts):
+    """Token ids of `texts` as an int32 numpy array, one padded row per text."""
+    dataset = tf.data.Dataset.from_tensor_slices(np.asarray(texts)).batch(1024)
+    return np.concatenate([vectorizer(batch).numpy() for batch in dataset]).astype("int32")
+
+
+def training_batches(reviews, length, config, order="bucketed"):
+    """Training batches of reviews cut to `length` tokens; returns `(dataset, scheduler)`.
+
+    `bucketed`: batches of similar lengths in random order (cheap, `common/sequences.py`).
+    `curriculum`: shortest reviews first (book Section 8.7.6), more each epoch; `random`: the same
+    pipeline with every review admitted from the start, the curriculum's fair comparison. Both
+    return their `CurriculumScheduler`, a callback the fit needs.
+    """
+    tokens = reviews.train_tokens[:, :length]
+    if order == "bucketed":
+        batches = sequences.bucketed_batches(
+            tokens, reviews.train_labels, batch_size=config.batch_size, seed=config.seed
+        )
+        return batches, None
+    scheduler = curriculum.CurriculumScheduler(
+        difficulty=sequences.sequence_lengths(tokens),
+        pacing=config.curriculum_pacing,
+        start_fraction=config.curriculum_start_fraction if order == "curriculum" else 1.0,
+        full_data_epoch=config.curriculum_full_data_epoch,
+        seed=config.seed,
+    )
+    batches = scheduler.dataset(
+        tokens, reviews.train_labels, config.batch_size, map_fn=sequences.trim_padding
+    )
+    return batches, scheduler
+
+
+def evaluation_batches(tokens, labels, length, batch_size):
+    """Batches sorted by length (little padding); returns `(dataset, order)` for `unsort`."""
+    return sequences.sorted_batches(tokens[:, :length], labels, batch_size=batch_size)
+
+
+def text_batches(texts, labels, batch_size, *, shuffle, seed):
+    """Raw review texts and labels, for the models that vectorize inside (the baselines)."""
+    return data.make_pipeline(
+        np.asarray(texts), labels, batch_size=batch_size, shuffle=shuffle, seed=seed
+    )

@@ -1,0 +1,232 @@
+"""The sentiment project: text preprocessing, every recurrent cell, clipping, attention, the
+curriculum, the tuner, a smoke run of run() and predict."""
+
+import dataclasses
+import json
+import types
+
+import keras
+import numpy as np
+import pytest
+
+from common import config as config_lib
+from common import report as report_lib
+from common import sequences
+from projects.sentiment_lstm import __main__ as sentiment_main
+from projects.sentiment_lstm import config as project_config
+from projects.sentiment_lstm import data, evaluate, model, predict, train
+from tests.projects import conftest
+
+TINY = dict(vocabulary_size=50, embedding_size=4, units=3, attention_units=3)
+
+
+def smoke_config(**changes):
+    return config_lib.from_preset(project_config.Config, "smoke", **changes)
+
+
+def token_batch():
+    """Two reviews of 5 and 2 tokens, padded with 0 to 6."""
+    return np.array([[5, 6, 7, 8, 9, 0], [3, 4, 0, 0, 0, 0]], "int32"), np.array([1, 0])
+
+
+def weights_of(network):
+    return [np.array(weight) for weight in network.trainable_weights]
+
+
+def test_vectorizer_adapts_on_the_training_split_only(offline_sample_only):
+    reviews = data.load_reviews(smoke_config(vocabulary_size=100_000))
+    train_words = {
+        word
+        for text in data.standardize_review(reviews.train_texts).numpy()
+        for word in text.decode().split()
+    }
+    vocabulary = reviews.vocabulary
+    assert vocabulary[:2] == ["", "[UNK]"] and set(vocabulary[2:]) == train_words
+    unseen = {
+        word
+        for text in data.standardize_review(reviews.test_texts).numpy()
+        for word in text.decode().split()
+    } - train_words
+    assert unseen  # test words the vectorizer never saw map to [UNK] (id 1)
+    ids = data.vectorize(reviews.vectorizer, np.array([" ".join(sorted(unseen)[:3])], object))
+    assert set(ids[0][ids[0] > 0]) == {1}
+    assert len(reviews.train_labels) + len(reviews.validation_labels) == 200
+    limited = data.load_reviews(smoke_config(train_limit=40))
+    assert len(limited.train_labels) == 40 and set(limited.train_labels) == {0, 1}  # files are
+    # sorted by label: the limit must be a random subset, not the first reviews
+
+
+def test_html_is_stripped_before_vectorizing_and_escaped_in_the_report():
+    review = 'Loved it!<br /><br />A <i>great</i> film; 5 < 6 & "don\'t" <script>alert(1)</script>'
+    words = data.standardize_review(np.array([review, "Wow\x85 Ça\xa0va"], object)).numpy()
+    assert words[0].decode().split() == [
+        "loved",
+        "it",
+        "a",
+        "great",
+        "film",
+        "5",
+        "6",
+        "dont",
+        "alert",
+        "1",
+    ]
+    assert words[1].decode().split() == ["wow", "ça", "va"]
+    assert data.clean_html(review) == 'Loved it! A great film; 5 < 6 & "don\'t" alert(1)'
+    reviews = types.SimpleNamespace(
+        test_texts=np.array([review, "<b>fine</b>"], object),
+        test_labels=np.array([1, 0]),
+        class_names=("negative", "positive"),
+    )
+    evaluation = {"probabilities": np.array([0.9, 0.8]), "predictions": np.array([1, 1])}
+    confident = evaluate.confident_reviews(reviews, evaluation)
+    page = report_lib.Report("t", "t")
+    page.add_text_samples(confident["right"] + confident["wrong"])
+    page.add_text_samples([{"label": "<u>", "tokens": ["<b>", "&"], "weights": [1.0, 0.5]}])
+    html = page.render(config={}, metadata={})
+    assert "<script>" not in html and "<i>" not in html and "<b>" not in html
+    assert "5 &lt; 6 &amp; &#34;don&#39;t&#34;" in html and "&lt;b&gt;" in html
+
+
+@pytest.mark.parametrize("encoder", project_config.ENCODERS)
+def test_each_encoder_trains_a_step(encoder):
+    pooling = "attention" if encoder == "bigru" else "last"
+    spec = model.Spec(encoder=encoder, pooling=pooling, max_length=6)
+    network = model.build_recurrent(smoke_config(**TINY), spec, steps_per_epoch=1)
+    before = weights_of(network)
+    tokens, labels = token_batch()
+    history = network.fit(tokens, labels, epochs=1, verbose=0)
+    assert np.isfinite(history.history["loss"][0]) and history.history["gradient_norm"][0] > 0
+    assert all(not np.array_equal(a, b) for a, b in zip(before, weights_of(network), strict=True))
+    assert network.predict(tokens, verbose=0).shape == (2, 1)
+
+
+@pytest.mark.parametrize("clipnorm", [None, 0.01])
+def test_clipping_bounds_the_update_norm(clipnorm):
+    config = smoke_config(**TINY, clipping_learning_rate=1.0)
+    spec = model.Spec(encoder="simple_rnn", optimizer="sgd", clipnorm=clipnorm, max_length=6)
+    keras.utils.set_random_seed(0)
+    network = model.build_recurrent(config, spec, steps_per_epoch=1)
+    before = weights_of(network)
+    tokens, labels = token_batch()
+    gradient_norm = network.fit(tokens, labels, verbose=0).history["gradient_norm"][0]
+    change = [after - old for after, old in zip(weights_of(network), before, strict=True)]
+    update_norm = float(np.sqrt(sum((delta**2).sum() for delta in change)))
+    assert gradient_norm > 0.01  # the raw gradient is larger than the threshold...
+    if clipnorm is None:  # ...so SGD's first step (lr 1) has the gradient's length
+        np.testing.assert_allclose(update_norm, gradient_norm, rtol=1e-4)
+    else:  # ...and clipping cuts it to lr x c
+        np.testing.assert_allclose(update_norm, clipnorm, rtol=1e-4)
+
+
+def test_attention_weights_sum_to_one_over_real_tokens_and_zero_on_padding():
+    spec = model.Spec(encoder="lstm", pooling="attention", max_length=6)
+    network = model.build_recurrent(smoke_config(**TINY), spec, steps_per_epoch=1)
+    tokens, _ = token_batch()
+    weights = model.attention_model(network).predict(tokens, verbose=0)
+    np.testing.assert_allclose(weights.sum(axis=1), [1.0, 1.0], rtol=1e-6)
+    np.testing.assert_array_equal(weights[tokens == 0], 0.0)
+    assert np.all(weights[tokens != 0] > 0)
+    assert (
+        model.attention_model(model.build_recurrent(smoke_config(**TINY), model.Spec("gru"), 1))
+        is None
+    )
+
+
+def test_a_recurrent_model_is_saved_as_a_text_predictor(tmp_path):
+    texts = np.array(["a great <br />film", "an awful, awful film", "great fun"], object)
+    vectorizer = data.make_vectorizer(50, 6)
+    vectorizer.adapt(texts)
+    spec = model.Spec(encoder="gru", pooling="attention", max_length=6)
+    network = model.build_recurrent(smoke_config(**TINY), spec, steps_per_epoch=1)
+    reviews = types.SimpleNamespace(vocabulary=vectorizer.get_vocabulary())
+    path = predict.save_predictor(tmp_path, network, spec, reviews)
+    predictor = keras.saving.load_model(path, safe_mode=True)
+    expected = network.predict(data.vectorize(vectorizer, texts[:1]), verbose=0)[0, 0]
+    np.testing.assert_allclose(predict.probability(predictor, texts[0]), expected, rtol=1e-5)
+
+
+def test_gradient_by_position_has_one_finite_value_per_word():
+    spec = model.Spec(encoder="lstm", pooling="attention", max_length=6)
+    network = model.build_recurrent(smoke_config(**TINY), spec, steps_per_epoch=1)
+    tokens = np.arange(2, 14, dtype="int32").reshape(2, 6)
+    norms = evaluate.gradient_by_position(network, tokens, np.array([1, 0]))
+    assert norms.shape == (6,) and np.all(np.isfinite(norms)) and np.all(norms > 0)
+
+
+def test_curriculum_admits_short_reviews_first_and_reaches_the_full_set():
+    rng = np.random.default_rng(0)
+    lengths = rng.permutation(np.arange(1, 41))
+    tokens = np.zeros((40, 40), "int32")
+    for row, length in enumerate(lengths):
+        tokens[row, :length] = 2
+    reviews = types.SimpleNamespace(train_tokens=tokens, train_labels=np.arange(40))
+    config = smoke_config(
+        batch_size=8, curriculum_start_fraction=0.25, curriculum_full_data_epoch=2
+    )
+    dataset, scheduler = data.training_batches(reviews, 40, config, order="curriculum")
+    seen = {}
+    for epoch in range(3):
+        scheduler.on_epoch_begin(epoch)
+        seen[epoch] = np.concatenate([labels.numpy() for _, labels in dataset])
+        assert len(seen[epoch]) == 40  # the same number of steps every epoch
+    assert lengths[seen[0]].max() <= 10  # epoch 0: the shortest quarter only
+    assert lengths[seen[1]].max() <= 25 and lengths[seen[1]].max() > 10
+    assert sorted(seen[2]) == list(range(40))  # full data: each review once per pass
+    _, random_order = data.training_batches(reviews, 40, config, order="random")
+    assert random_order.admitted_count(0) == 40
+
+
+def test_tuner_runs_two_trials_then_resumes_without_repeating(offline_sample_only, tmp_path):
+    conftest.check_tuner_resumes(train, "sentiment_lstm", smoke_config(**TINY), tmp_path)
+
+
+def test_smoke_run_writes_the_report_and_predict_uses_its_model(offline_sample_only, tmp_path):
+    config = smoke_config(ablations=("attention",))
+    metrics = train.run(config, tmp_path / "runs", reports_dir=tmp_path / "reports", preset="smoke")
+    assert 0.0 <= metrics["test_accuracy"] <= 1.0
+    assert {"majority", "bigrams", "lstm-last-io-64", "lstm-attention-io-64"} <= set(
+        metrics["variants"]
+    )
+    folder = tmp_path / "reports" / "sentiment_lstm"
+    html = (folder / "index.html").read_text()
+    for expected in ("bundled SAMPLE", "Test set (used once)", "Attention pooling", 'class="tok"'):
+        assert expected in html
+    written = json.loads((folder / "metrics.json").read_text())
+    assert written["headline"]["name"] == "test accuracy"
+    assert written["metadata"]["data_source"]["is_sample"] is True
+
+    result = predict.predict(config, tmp_path / "runs", text="A wonderful film", preset="smoke")
+    assert 0.0 <= result["probability"] <= 1.0 and result["label"] in ("positive", "negative")
+    with pytest.raises(ValueError, match="no words"):
+        predict.predict(config, tmp_path / "runs", text="<br /> ...", preset="smoke")
+
+
+def test_predict_on_empty_input_or_without_a_model_is_a_clear_error(tmp_path, capsys):
+    config = smoke_config()
+    with pytest.raises(ValueError, match="Nothing to score: the text is empty"):
+        predict.predict(config, tmp_path, text="   ", preset="smoke")
+    with pytest.raises(FileNotFoundError, match="Train it first"):
+        predict.predict(config, tmp_path, text="good", preset="smoke")
+    argv = ["predict", "--preset", "smoke", "--workdir", str(tmp_path), ""]
+    assert sentiment_main.cli.main(sentiment_main.PROJECT, argv) == 2
+    assert "error: Nothing to score" in capsys.readouterr().err
+
+
+def test_ablation_plan_trains_each_distinct_model_once():
+    config = config_lib.from_preset(project_config.Config, "full")
+    specs = train.plan.training_plan(config)
+    rows = train.plan.ablation_rows(config)
+    assert list(rows) == list(project_config.ABLATIONS)
+    assert len(specs) == len({spec for spec in specs.values()}) == 14
+    base = train.plan.base_spec(config)
+    for ablation in ("cells", "dropout", "attention", "length"):
+        assert base in [spec for _, spec in rows[ablation]]
+    changed = {
+        field.name
+        for _, spec in rows["clipping"]
+        for field in dataclasses.fields(spec)
+        if getattr(spec, field.name) != getattr(rows["clipping"][0][1], field.name)
+    }
+    assert changed == {"clipnorm"}
+    assert sequences.sequence_lengths is not None
