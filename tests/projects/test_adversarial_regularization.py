@@ -201,9 +201,9 @@ def test_training_plan_changes_one_thing_per_sweep_model():
     plan = model.training_plan(project_config.Config())
     assert list(plan)[:4] == list(project_config.VARIANT_NAMES)
     assert plan["base"].adv_multiplier == 0 and plan["gaussian_noise"].noise_sigma == 0.1
-    assert plan["adversarial_pgd"].pgd_steps == 3 and plan["adversarial_pgd"].random_start
+    assert plan["adversarial_pgd"].pgd_steps == 5 and plan["adversarial_pgd"].random_start
     assert plan["fgsm_multiplier_0.2"].adv_multiplier == 0.2
-    assert plan["fgsm_epsilon_0.05"].adv_step_size == 0.05
+    assert plan["fgsm_epsilon_0.2"].adv_step_size == 0.2
 
 
 # The whole run, resuming, and the tuner.
