@@ -18,7 +18,12 @@ import numpy as np
 
 from common import datasets, downloads, readers
 from common.downloads import TFDS_NAMES, network_problem
-from common.pipeline import make_pipeline, split_validation  # noqa: F401 (re-exported)
+from common.pipeline import (  # noqa: F401 (re-exported)
+    make_pipeline,
+    split_and_limit,
+    split_validation,
+    to_float,
+)
 
 DataNotFoundError = datasets.DataNotFoundError
 DataFormatError = datasets.DataFormatError

@@ -45,3 +45,21 @@ def make_pipeline(
     if map_fn is not None:
         dataset = dataset.map(map_fn, num_parallel_calls=tf.data.AUTOTUNE)
     return dataset.prefetch(tf.data.AUTOTUNE)
+
+
+def split_and_limit(features, labels, *, fraction, seed, limit=None):
+    """`split_validation`, then at most `limit` training examples (None: all).
+
+    The limit keeps a seeded random subset, in the original order: the first `limit` of a file
+    sorted by class (IMDB's are) would hold a single class.
+    """
+    (train_x, train_y), validation = split_validation(features, labels, fraction, seed)
+    if limit is not None and limit < len(train_y):
+        chosen = np.sort(np.random.default_rng(seed).permutation(len(train_y))[:limit])
+        train_x, train_y = train_x[chosen], train_y[chosen]
+    return (train_x, train_y), validation
+
+
+def to_float(images):
+    """uint8 pixels [0, 255] -> float32 in [0, 1]."""
+    return np.asarray(images, dtype=np.float32) / 255.0

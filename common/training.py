@@ -17,6 +17,7 @@ import time
 import keras
 
 from common import callbacks as dlfb_callbacks
+from common import config as config_lib
 
 RESULT_FILE = "result.json"
 MODEL_FILE = "model.keras"
@@ -169,3 +170,16 @@ def summarize(result, planned_epochs):
         "first_recorded_epoch": epochs_run - len(result["history"]["val_loss"]) + 1,
         "wall_time_seconds": result["wall_time_seconds"],
     }
+
+
+def prepare_run(config, workdir, project, preset, fresh=False):
+    """Seeds everything from `config.seed` and returns this configuration's run folder.
+
+    `fresh` deletes what an earlier run of the same configuration left (checkpoints, models).
+    """
+    set_seed(config.seed)
+    folder = run_dir(workdir, project, preset, config_lib.fingerprint(config))
+    if fresh:
+        clear(folder)
+        folder.mkdir(parents=True)
+    return folder

@@ -67,25 +67,22 @@ def add_noise(sigma, seed):
     return noisy
 
 
-def scale(images):
-    """uint8 [0, 255] -> float32 [0, 1]."""
-    return images.astype("float32") / 255.0
-
-
 def load_datasets(config):
     """Loads Fashion-MNIST as named by `config`: stratified validation split, optional limit."""
     images = data.load_fashion_mnist(config.data_dir, allow_sample=config.allow_sample_data)
-    (train_x, train_y), (val_x, val_y) = data.split_validation(
-        images.train_images, images.train_labels, config.validation_fraction, config.seed
+    (train_x, train_y), (val_x, val_y) = data.split_and_limit(
+        images.train_images,
+        images.train_labels,
+        fraction=config.validation_fraction,
+        seed=config.seed,
+        limit=config.train_limit,
     )
-    if config.train_limit is not None:
-        train_x, train_y = train_x[: config.train_limit], train_y[: config.train_limit]
     return Datasets(
-        train_images=scale(train_x),
+        train_images=data.to_float(train_x),
         train_labels=train_y,
-        validation_images=scale(val_x),
+        validation_images=data.to_float(val_x),
         validation_labels=val_y,
-        test_images=scale(images.test_images),
+        test_images=data.to_float(images.test_images),
         test_labels=images.test_labels,
         class_names=images.class_names,
         source=images.source,

@@ -4,7 +4,6 @@ import math
 import pathlib
 import time
 
-from common import config as config_lib
 from common import report as report_lib
 from common import training, tuning
 from projects.adversarial_regularization import data, evaluate, model
@@ -16,11 +15,8 @@ PROJECT = "adversarial_regularization"
 def run(config, workdir, *, reports_dir="reports", preset="custom", fresh=False):
     """Trains, evaluates and reports; returns the metrics dict written to metrics.json."""
     start = time.perf_counter()
-    training.set_seed(config.seed)
+    folder = training.prepare_run(config, workdir, PROJECT, preset, fresh)
     datasets = data.load_datasets(config)
-    folder = training.run_dir(workdir, PROJECT, preset, config_lib.fingerprint(config))
-    if fresh:
-        training.clear(folder)
     plan = model.training_plan(config)
     trained, results = train_all(config, datasets, plan, folder)
     classifiers = {name: model.base_of(trained[name]) for name in plan}

@@ -67,11 +67,13 @@ class Datasets:
 def load_datasets(config):
     """Loads the data named by `config`; validation is carved from train, test is left untouched."""
     images = LOADERS[config.dataset](config.data_dir, allow_sample=config.allow_sample_data)
-    (train_x, train_y), (val_x, val_y) = data.split_validation(
-        images.train_images, images.train_labels, config.validation_fraction, config.seed
+    (train_x, train_y), (val_x, val_y) = data.split_and_limit(
+        images.train_images,
+        images.train_labels,
+        fraction=config.validation_fraction,
+        seed=config.seed,
+        limit=config.train_limit,
     )
-    if config.train_limit is not None:
-        train_x, train_y = train_x[: config.train_limit], train_y[: config.train_limit]
     train = data.make_pipeline(
         train_x, None, batch_size=config.batch_size, shuffle=True, seed=config.seed, map_fn=as_pair
     )
@@ -90,9 +92,7 @@ def load_datasets(config):
     )
 
 
-def to_float(images):
-    """uint8 pixels to float32 in [0, 1]."""
-    return np.asarray(images, dtype=np.float32) / 255.0
+to_float = data.to_float  # Kept here too: the benchmark and the tests use data.to_float.
 
 
 def as_pair(images):

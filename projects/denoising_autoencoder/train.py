@@ -5,7 +5,6 @@ import math
 import pathlib
 import time
 
-from common import config as config_lib
 from common import report as report_lib
 from common import training, tuning
 from projects.denoising_autoencoder import data, evaluate, model
@@ -17,11 +16,8 @@ PROJECT = "denoising_autoencoder"
 def run(config, workdir, *, reports_dir="reports", preset="custom", fresh=False):
     """Trains, evaluates and reports; returns the metrics dict written to metrics.json."""
     start = time.perf_counter()
-    training.set_seed(config.seed)
+    folder = training.prepare_run(config, workdir, PROJECT, preset, fresh)
     datasets = data.load_datasets(config)
-    folder = training.run_dir(workdir, PROJECT, preset, config_lib.fingerprint(config))
-    if fresh:
-        training.clear(folder)
     plan = model.training_plan(config)
     models, results = train_all(config, datasets, plan, folder)
     scores = {name: evaluate.score(models[name], plan[name], datasets, config) for name in plan}

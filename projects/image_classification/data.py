@@ -26,11 +26,13 @@ class Datasets:
 def load_datasets(config):
     """Loads the data named by `config` and returns `Datasets`; the test split is left untouched."""
     images = data.load_fashion_mnist(config.data_dir, allow_sample=config.allow_sample_data)
-    (train_x, train_y), (val_x, val_y) = data.split_validation(
-        images.train_images, images.train_labels, config.validation_fraction, config.seed
+    (train_x, train_y), (val_x, val_y) = data.split_and_limit(
+        images.train_images,
+        images.train_labels,
+        fraction=config.validation_fraction,
+        seed=config.seed,
+        limit=config.train_limit,
     )
-    if config.train_limit is not None:
-        train_x, train_y = train_x[: config.train_limit], train_y[: config.train_limit]
     augment = make_augmentation(config) if config.augment else None
     pipeline = dict(batch_size=config.batch_size, seed=config.seed)
     return Datasets(

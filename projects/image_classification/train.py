@@ -6,7 +6,6 @@ import time
 
 import numpy as np
 
-from common import config as config_lib
 from common import report as report_lib
 from common import training, tuning
 from projects.image_classification import data, model
@@ -18,11 +17,8 @@ PROJECT = "image_classification"
 def run(config, workdir, *, reports_dir="reports", preset="custom", fresh=False):
     """Trains, evaluates and reports; returns the metrics dict written to metrics.json."""
     start = time.perf_counter()
-    training.set_seed(config.seed)
+    folder = training.prepare_run(config, workdir, PROJECT, preset, fresh)
     datasets = data.load_datasets(config)
-    folder = training.run_dir(workdir, PROJECT, preset, config_lib.fingerprint(config))
-    if fresh:
-        training.clear(folder)
     steps_per_epoch = math.ceil(datasets.train_size / config.batch_size)
     models, results = {}, {}
     for hidden in config.hidden_units:

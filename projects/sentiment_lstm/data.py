@@ -66,13 +66,13 @@ def token_width(config):
 def load_reviews(config, width=None):
     """Loads IMDB, carves a stratified validation split, adapts the vocabulary on train only."""
     imdb = data.load_imdb(config.data_dir, allow_sample=config.allow_sample_data)
-    (train_texts, train_labels), (validation_texts, validation_labels) = data.split_validation(
-        imdb.train_texts, imdb.train_labels, config.validation_fraction, config.seed
+    (train_texts, train_labels), (validation_texts, validation_labels) = data.split_and_limit(
+        imdb.train_texts,
+        imdb.train_labels,
+        fraction=config.validation_fraction,
+        seed=config.seed,
+        limit=config.train_limit,
     )
-    if config.train_limit is not None:  # A random subset: the files come sorted by label.
-        chosen = np.random.default_rng(config.seed).permutation(len(train_labels))
-        chosen = np.sort(chosen[: config.train_limit])
-        train_texts, train_labels = train_texts[chosen], train_labels[chosen]
     vectorizer = make_vectorizer(config.vocabulary_size, width or token_width(config))
     vectorizer.adapt(tf.data.Dataset.from_tensor_slices(train_texts).batch(512))
     return Reviews(

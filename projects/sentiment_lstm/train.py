@@ -8,7 +8,6 @@ import time
 
 import numpy as np
 
-from common import config as config_lib
 from common import gradients, training, tuning
 from common import report as report_lib
 from projects.sentiment_lstm import data, evaluate, hypermodel, model, plan, predict
@@ -21,12 +20,8 @@ LINEAR_NGRAMS = {"bag_of_words": 1, "bigrams": 2}
 def run(config, workdir, *, reports_dir="reports", preset="custom", fresh=False):
     """Trains, evaluates and reports; returns the metrics dict written to metrics.json."""
     start = time.perf_counter()
-    training.set_seed(config.seed)
+    folder = training.prepare_run(config, workdir, PROJECT, preset, fresh)
     reviews = data.load_reviews(config)
-    folder = training.run_dir(workdir, PROJECT, preset, config_lib.fingerprint(config))
-    if fresh:
-        training.clear(folder)
-        folder.mkdir(parents=True)
     specs = plan.training_plan(config)
     models, results = train_baselines(config, reviews, folder)
     recurrent_models, recurrent_results = train_recurrent(config, reviews, specs, folder)

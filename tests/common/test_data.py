@@ -253,3 +253,19 @@ def test_explicit_data_dir_without_the_data_is_an_error(tmp_path, monkeypatch):
     monkeypatch.setenv("DLFB_CACHE_DIR", str(tmp_path / "cache"))
     with pytest.raises(data.DataNotFoundError, match="--data-dir .*empty"):
         data.load_fashion_mnist(tmp_path / "empty", allow_download=False, allow_sample=True)
+
+
+def test_split_and_limit_takes_a_seeded_subset_of_every_class_in_order():
+    labels = np.repeat(np.arange(2), 500)  # Sorted by class, like IMDB's files.
+    features = np.arange(1000)
+    (train_x, train_y), (val_x, _) = data.split_and_limit(
+        features, labels, fraction=0.1, seed=3, limit=100
+    )
+    assert len(train_x) == 100 and len(val_x) == 100
+    assert set(np.unique(train_y)) == {0, 1}  # Not the first 100 (one class).
+    assert np.all(np.diff(train_x) > 0) and not set(train_x) & set(val_x)
+    again = data.split_and_limit(features, labels, fraction=0.1, seed=3, limit=100)
+    np.testing.assert_array_equal(again[0][0], train_x)
+    unlimited = data.split_and_limit(features, labels, fraction=0.1, seed=3)
+    assert len(unlimited[0][0]) == 900
+    np.testing.assert_allclose(data.to_float(np.array([0, 255], "uint8")), [0.0, 1.0])
