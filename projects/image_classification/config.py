@@ -100,7 +100,9 @@ class Config:
         config_lib.check_names("dataset", (self.dataset,), DATASETS)
         config_lib.check_names("architecture", (self.architecture,), ARCHITECTURES)
         config_lib.check_names("hidden_unit", (self.hidden_unit,), HIDDEN_UNIT_NAMES)
-        config_lib.check_names("hidden_units", self.hidden_units, HIDDEN_UNIT_NAMES)
+        unknown = [name for name in self.hidden_units if name not in HIDDEN_UNIT_NAMES]
+        if unknown:
+            raise ValueError(f"Unknown hidden unit(s) {unknown}; choose from {HIDDEN_UNIT_NAMES}.")
         config_lib.check_names("optimizer", (self.optimizer,), OPTIMIZERS)
         config_lib.check_names("optimizers", self.optimizers, OPTIMIZERS)
         config_lib.check_names("regularizers", self.regularizers, REGULARIZERS)

@@ -73,12 +73,13 @@ def test_cifar10_model_shapes():
 
 
 def test_every_ablation_row_trains_one_step(offline_sample_only):
-    config = smoke_config(ablations=ALL_ABLATIONS, hidden_units=project_config.HIDDEN_UNIT_NAMES)
+    config = smoke_config(ablations=ALL_ABLATIONS, hidden_units=("maxout",))  # Units: above.
     datasets = project_data.load_datasets(config)
     specs = plan.training_plan(config)
-    assert len(specs) >= 20
+    assert len(specs) >= 18
     for name, spec in specs.items():
         network = model.build_model(config, spec, steps_per_epoch=1)
+        network.run_eagerly = True  # One step: tracing a graph would cost more than it saves.
         images, labels = next(iter(datasets.train(spec.augment, spec.multitask, 64)))
         logs = network.train_on_batch(images, labels, return_dict=True)
         assert np.isfinite(logs["loss"]), name
