@@ -36,7 +36,8 @@ def test_every_hidden_unit_builds_and_predicts(hidden):
 
 def test_parameter_counts_follow_the_hidden_unit():
     config = smoke_config()  # Stages of 8 and 16 filters, one residual block after the first.
-    counts = {name: model.build_model(config, hidden=name).count_params() for name in ("relu", "prelu", "maxout")}  # fmt: skip
+    names = ("relu", "prelu", "maxout")
+    counts = {name: model.build_model(config, hidden=name).count_params() for name in names}
     assert counts["prelu"] - counts["relu"] == 8 + 8 + 8 + 16  # One alpha per channel.
     assert counts["maxout"] > 1.8 * counts["relu"]  # k = 2 affine pieces per unit.
 
