@@ -118,7 +118,7 @@ def sharing_layer(x, filters, spec, config):
 
 
 def head_features(x, spec, config):
-    """Flatten -> hidden dense layer -> dropout, or global max pooling -> dropout."""
+    """Flatten -> hidden dense layer, or global max pooling; then dropout (Section 7.12)."""
     if spec.dense_units > 0:
         x = keras.layers.Flatten(name="flatten")(x)
 

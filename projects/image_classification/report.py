@@ -25,6 +25,8 @@ def build(config, datasets, specs, results, evaluation, metrics):
     name = metrics["headline_variant"]
     report.add_metric("test accuracy", metrics["test_accuracy"], headline=True)
     report.add_metric("test cross-entropy", metrics["test_loss"])
+    if config.uses_test_time_flip():
+        report.add_metric("test accuracy without flips", metrics["test_accuracy_without_flip"])
     report.add_metric("parameters", results[name]["parameters"], fmt="{:,}")
     seconds = metrics["headline_training_time_seconds"]
     report.add_metric("headline training time (s)", seconds, fmt="{:.0f}")

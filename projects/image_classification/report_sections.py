@@ -111,6 +111,12 @@ def add_plots(report, ablation, rows, results, variants):
         ),
         caption="Validation accuracy per row, with parameters (p) and wall time.",
     )
+    if ablation == "regularization":
+        gaps = [variants[n]["train_accuracy"] - variants[n]["val_accuracy"] for _, n in rows]
+        report.add_figure(
+            plots.bar_chart(labels, gaps, "train - validation accuracy"),
+            caption="The generalization gap at the kept epoch: what regularization shrinks.",
+        )
     key = "loss" if ablation == "optimizers" else "val_loss"
     report.add_figure(
         plots.compare_curves(
