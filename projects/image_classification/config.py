@@ -24,7 +24,7 @@ class Config:
     train_limit: int | None = None  # Use only this many training images (None: all).
     validation_fraction: float = 0.1  # Carved from the training set; the test set is used once.
     augment: bool = True  # Random shifts (and flips on CIFAR-10), in the tf.data pipeline (7.4).
-    shift_pixels: int = 2  # Largest shift; CIFAR-10 uses 4 (a padded random crop) when left at 2.
+    shift_pixels: int | None = None  # Largest random shift; None: 2 (Fashion-MNIST), 4 (CIFAR-10).
     flip: bool | None = None  # Random horizontal flips; None: on for CIFAR-10 only.
     test_time_flip: bool | None = None  # Average predictions on x and its mirror; None: CIFAR-10.
 
@@ -93,6 +93,9 @@ class Config:
             ablation_epochs=2,
             ablation_train_limit=4_000,
         ),
+        # Targets (README): Fashion-MNIST >= 93% test in 5 min of headline training, CIFAR-10
+        # >= 90% in 30 min. These defaults follow the fast-training recipes but are not yet
+        # timed on this machine: to be measured and tuned.
         "full": dict(batch_norm_momentum=0.99, epochs=15),
     }
 
@@ -112,7 +115,9 @@ class Config:
             config_lib.check_range(self, name, 0.0, 1.0, include_low=name != "validation_fraction")
         config_lib.check_range(self, "label_smoothing", 0.0, 1.0)
         config_lib.check_at_least(self, 0.0, ("weight_decay", "penalty", "warmup_epochs"))
-        config_lib.check_at_least(self, 0, ("shift_pixels", "dense_units"))
+        config_lib.check_at_least(self, 0, ("dense_units",))
+        if self.shift_pixels is not None:
+            config_lib.check_at_least(self, 0, ("shift_pixels",))
         config_lib.check_at_least(
             self, 1, ("epochs", "batch_size", "patience", "maxout_pieces", "ablation_epochs")
         )
@@ -141,5 +146,7 @@ class Config:
         return default if self.test_time_flip is None else self.test_time_flip
 
     def shift(self):
-        """Largest random shift in pixels: 4 on CIFAR-10 unless set, else `shift_pixels`."""
-        return 4 if self.dataset == "cifar10" and self.shift_pixels == 2 else self.shift_pixels
+        """Largest random shift in pixels: `shift_pixels`, or 4 on CIFAR-10 and 2 otherwise."""
+        if self.shift_pixels is not None:
+            return self.shift_pixels
+        return 4 if self.dataset == "cifar10" else 2

@@ -63,11 +63,12 @@ def learning_rate(config, spec):
     return config.learning_rate if spec.headline else OPTIMIZER_LEARNING_RATES[spec.optimizer]
 
 
-def schedule(config, peak, total_steps):
+def schedule(config, peak, epochs, steps_per_epoch):
     """A linear warm-up from peak / 10, then a cosine decay to zero (one-cycle-like), or flat."""
     if config.schedule == "constant":
         return peak
-    warmup = min(int(config.warmup_epochs * total_steps / max(1, config.epochs)), total_steps - 1)
+    total_steps = epochs * steps_per_epoch
+    warmup = min(int(config.warmup_epochs * steps_per_epoch), total_steps - 1)
     return keras.optimizers.schedules.CosineDecay(
         peak / 10 if warmup else peak,
         decay_steps=max(1, total_steps - warmup),
@@ -93,7 +94,7 @@ def make_optimizer(name, rate):
 
 def compile_model(model, config, spec, epochs, steps_per_epoch):
     """Cross-entropy (label-smoothed for the headline) with the spec's optimizer and schedule."""
-    rate = schedule(config, learning_rate(config, spec), epochs * steps_per_epoch)
+    rate = schedule(config, learning_rate(config, spec), epochs, steps_per_epoch)
     smoothing = config.label_smoothing if spec.headline else 0.0
     loss = losses.SmoothedSparseCrossentropy(smoothing)
     metrics = ["accuracy"]
