@@ -117,6 +117,16 @@ def add_plots(report, ablation, rows, results, variants):
             plots.bar_chart(labels, gaps, "train - validation accuracy"),
             caption="The generalization gap at the kept epoch: what regularization shrinks.",
         )
+    histories = {label: results[name]["history"] for label, name in rows}
+    if ablation == "hidden_units" and all("gradient_norm" in h for h in histories.values()):
+        report.add_figure(
+            plots.compare_curves(
+                {label: h["gradient_norm"] for label, h in histories.items()},
+                "gradient L2 norm",
+                log_y=True,
+            ),
+            caption="Norm of the loss gradient on a fixed validation batch after each epoch.",
+        )
     key = "loss" if ablation == "optimizers" else "val_loss"
     report.add_figure(
         plots.compare_curves(
