@@ -45,10 +45,9 @@ class Datasets:
     @functools.cache  # noqa: B019 (one Datasets per run; the cache ends with it)
     def train(self, augment=True, multitask=False, limit=None):
         """Shuffled training batches; `limit` keeps a seeded subset of that many images."""
-        images, labels = self.train_x, self.train_y
-        if limit is not None and limit < len(labels):
-            chosen = np.sort(np.random.default_rng(self.config.seed).permutation(len(labels)))
-            images, labels = images[chosen[:limit]], labels[chosen[:limit]]
+        images, labels = data.seeded_subset(
+            self.train_x, self.train_y, limit=limit, seed=self.config.seed
+        )
         augmentation = make_augmentation(self.config) if augment else None
         return self._pipeline(images, labels, True, augmentation, multitask)
 
