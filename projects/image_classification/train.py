@@ -85,6 +85,8 @@ def summarize(result, config):
     summary = training.summarize(result, config.epochs)
     history = result["history"]
     key = "class_accuracy" if "class_accuracy" in history else "accuracy"
+    if summary["best_epoch"] is None:  # The loss was never finite (a diverged optimizer).
+        summary["best_epoch"] = summary["epochs_run"]
     index = summary["best_epoch"] - summary["first_recorded_epoch"]
     summary["val_accuracy"] = history[f"val_{key}"][index]
     summary["train_accuracy"] = history[key][index]
