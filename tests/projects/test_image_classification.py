@@ -86,6 +86,17 @@ def test_every_ablation_row_trains_one_step(offline_sample_only):
         assert np.isfinite(logs["loss"]), name
 
 
+def test_quick_grid_is_reduced_and_every_ablation_row_shares_one_budget():
+    quick, full = (
+        config_lib.from_preset(project_config.Config, name) for name in ("quick", "full")
+    )
+    assert set(quick.ablations) == set(full.ablations) == set(ALL_ABLATIONS)
+    assert len(plan.training_plan(quick)) < len(plan.training_plan(full))
+    for spec in plan.training_plan(full).values():
+        epochs = full.epochs if spec.headline else full.ablation_epochs
+        assert train.budget(full, spec).epochs == epochs
+
+
 def test_multitask_heads_train_and_group_labels_follow_classes():
     labels = np.arange(10)
     grouped = project_data.group_labels(smoke_config(), labels)
