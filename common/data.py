@@ -20,6 +20,7 @@ from common import datasets, downloads, readers
 from common.downloads import TFDS_NAMES, network_problem
 from common.pipeline import (  # noqa: F401 (re-exported)
     make_pipeline,
+    seeded_subset,
     split_and_limit,
     split_validation,
     to_float,

@@ -54,10 +54,15 @@ def split_and_limit(features, labels, *, fraction, seed, limit=None):
     sorted by class (IMDB's are) would hold a single class.
     """
     (train_x, train_y), validation = split_validation(features, labels, fraction, seed)
-    if limit is not None and limit < len(train_y):
-        chosen = np.sort(np.random.default_rng(seed).permutation(len(train_y))[:limit])
-        train_x, train_y = train_x[chosen], train_y[chosen]
-    return (train_x, train_y), validation
+    return seeded_subset(train_x, train_y, limit=limit, seed=seed), validation
+
+
+def seeded_subset(features, labels, *, limit, seed):
+    """At most `limit` examples (None: all), a seeded random choice kept in the original order."""
+    if limit is None or limit >= len(labels):
+        return features, labels
+    chosen = np.sort(np.random.default_rng(seed).permutation(len(labels))[:limit])
+    return features[chosen], labels[chosen]
 
 
 def to_float(images):

@@ -1,66 +1,133 @@
-"""Fashion-MNIST as tf.data pipelines: train (augmented), validation, and the held-out test set."""
+"""Fashion-MNIST or CIFAR-10 as tf.data pipelines: train (augmented), validation, held-out test.
+
+The validation split is carved from the training set once; the test set is untouched until the
+headline model is scored on it, once, at the end. Images stay uint8 (the models rescale).
+"""
 
 import dataclasses
+import functools
 
 import keras
 import numpy as np
 import tensorflow as tf
 
 from common import data
+from projects.image_classification import model
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, eq=False)  # Hashed by identity, for the caches.
 class Datasets:
-    train: tf.data.Dataset
-    validation: tf.data.Dataset
-    test: tf.data.Dataset
+    """The arrays, and pipelines made from them on demand (one per augmentation / task)."""
+
+    config: object
+    train_x: np.ndarray
+    train_y: np.ndarray
+    validation_x: np.ndarray
+    validation_y: np.ndarray
     test_images: np.ndarray  # uint8, for the report's picture of mistakes.
     test_labels: np.ndarray
-    probe: tuple  # One validation batch, for the gradient-norm recorder.
     class_names: tuple
     source: data.DataSource
-    train_size: int
-    validation_size: int
+
+    @property
+    def train_size(self):
+        return len(self.train_y)
+
+    @property
+    def validation_size(self):
+        return len(self.validation_y)
+
+    def ablation_size(self):
+        """Training images per ablation model (a seeded subset of the training part)."""
+        limit = self.config.ablation_train_limit
+        return self.train_size if limit is None else min(limit, self.train_size)
+
+    @functools.cache  # noqa: B019 (one Datasets per run; the cache ends with it)
+    def train(self, augment=True, multitask=False, limit=None):
+        """Shuffled training batches; `limit` keeps a seeded subset of that many images."""
+        images, labels = data.seeded_subset(
+            self.train_x, self.train_y, limit=limit, seed=self.config.seed
+        )
+        augmentation = make_augmentation(self.config) if augment else None
+        return self._pipeline(images, labels, True, augmentation, multitask)
+
+    @functools.cache  # noqa: B019
+    def validation(self, multitask=False):
+        return self._pipeline(self.validation_x, self.validation_y, False, None, multitask)
+
+    def test(self):
+        return self._pipeline(self.test_images, self.test_labels, False, None, False)
+
+    def probe(self, multitask=False):
+        """One validation batch, for the gradient-norm recorder."""
+        size = self.config.batch_size
+        images, labels = self.validation_x[:size], self.validation_y[:size]
+        return images, (group_labels(self.config, labels) if multitask else labels)
+
+    def _pipeline(self, images, labels, shuffle, augmentation, multitask):
+        def map_fn(batch_images, batch_labels):
+            if augmentation is not None:
+                batch_images, batch_labels = augmentation(batch_images, batch_labels)
+            if multitask:
+                batch_labels = group_labels(self.config, batch_labels)
+            return batch_images, batch_labels
+
+        return data.make_pipeline(
+            images,
+            labels,
+            batch_size=self.config.batch_size,
+            shuffle=shuffle,
+            seed=self.config.seed,
+            map_fn=map_fn if augmentation is not None or multitask else None,
+        )
+
+
+def group_labels(config, labels):
+    """{"class": labels, "group": the coarse group of each label} for the two-headed model."""
+    table = np.asarray(model.COARSE_GROUPS[config.dataset][0], dtype="int32")
+    groups = tf.gather(table, labels) if tf.is_tensor(labels) else table[labels]
+    return {"class": labels, "group": groups}
 
 
 def load_datasets(config):
     """Loads the data named by `config` and returns `Datasets`; the test split is left untouched."""
-    images = data.load_fashion_mnist(config.data_dir, allow_sample=config.allow_sample_data)
-    (train_x, train_y), (val_x, val_y) = data.split_and_limit(
+    loader = getattr(data, f"load_{config.dataset}")  # Looked up now, so tests can patch it.
+    images = loader(config.data_dir, allow_sample=config.allow_sample_data)
+    (train_x, train_y), (validation_x, validation_y) = data.split_and_limit(
         images.train_images,
         images.train_labels,
         fraction=config.validation_fraction,
         seed=config.seed,
         limit=config.train_limit,
     )
-    augment = make_augmentation(config) if config.augment else None
-    pipeline = dict(batch_size=config.batch_size, seed=config.seed)
     return Datasets(
-        train=data.make_pipeline(train_x, train_y, shuffle=True, map_fn=augment, **pipeline),
-        validation=data.make_pipeline(val_x, val_y, shuffle=False, **pipeline),
-        test=data.make_pipeline(images.test_images, images.test_labels, shuffle=False, **pipeline),
-        test_images=images.test_images,
-        test_labels=images.test_labels,
-        probe=(val_x[: config.batch_size], val_y[: config.batch_size]),
-        class_names=images.class_names,
-        source=images.source,
-        train_size=len(train_x),
-        validation_size=len(val_x),
-    )
+        config, train_x, train_y, validation_x, validation_y,
+        images.test_images, images.test_labels, images.class_names, images.source,
+    )  # fmt: skip
 
 
 def make_augmentation(config):
-    """Random shifts of a whole batch at once (vectorized), kept out of the model so XLA stays on.
+    """Random shifts (a padded random crop) and, on CIFAR-10, mirror images, a whole batch at
+    once (vectorized), kept out of the model so XLA stays possible.
 
-    A shifted garment is still the same garment: augmentation encodes that invariance into the
-    training set (book Section 7.4, dataset augmentation).
+    A shifted or mirrored object is still the same object: augmentation writes that invariance
+    into the training set (book Section 7.4, dataset augmentation).
     """
-    fraction = config.shift_pixels / 28.0
-    shift = keras.layers.RandomTranslation(
-        fraction, fraction, fill_mode="constant", seed=config.seed
-    )
+    size = model.IMAGE_SHAPES[config.dataset][0]
+    fraction = config.shift() / size
+    steps = [
+        keras.layers.RandomTranslation(
+            fraction, fraction, fill_mode="reflect" if config.dataset == "cifar10" else "constant",
+            seed=config.seed,
+        )
+    ]  # fmt: skip
+    if config.uses_flip():
+        steps.append(keras.layers.RandomFlip("horizontal", seed=config.seed))
 
     def augment(images, labels):
-        return shift(tf.cast(images, "float32"), training=True), labels
+        images = tf.cast(images, "float32")
+        for step in steps:
+            images = step(images, training=True)
+        return images, labels
 
     return augment

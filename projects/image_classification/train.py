@@ -1,5 +1,6 @@
-"""Train every hidden-unit variant, pick one on validation data, test it once, write the report."""
+"""Train the headline model and every ablation row, test the headline once, write the report."""
 
+import dataclasses
 import math
 import pathlib
 import time
@@ -8,7 +9,7 @@ import numpy as np
 
 from common import report as report_lib
 from common import training, tuning
-from projects.image_classification import data, model
+from projects.image_classification import data, model, plan
 from projects.image_classification import report as project_report
 
 PROJECT = "image_classification"
@@ -19,30 +20,27 @@ def run(config, workdir, *, reports_dir="reports", preset="custom", fresh=False)
     start = time.perf_counter()
     folder = training.prepare_run(config, workdir, PROJECT, preset, fresh)
     datasets = data.load_datasets(config)
-    steps_per_epoch = math.ceil(datasets.train_size / config.batch_size)
-    models, results = {}, {}
-    for hidden in config.hidden_units:
-        training.set_seed(config.seed)  # Same initial randomness for every variant.
-        models[hidden], results[hidden] = training.train_variant(
-            hidden,
-            lambda hidden=hidden: model.build_model(config, hidden, steps_per_epoch),
-            datasets.train,
-            datasets.validation,
-            config=config,
-            folder=folder / hidden,
-            probe_data=datasets.probe,
-        )
-    variants = summarize_variants(results)
-    chosen = max(variants, key=lambda name: variants[name]["val_accuracy"])
-    evaluation = evaluate_once(models[chosen], datasets)
+    specs = plan.training_plan(config)
+    trained, results = train_all(config, datasets, specs, folder)
+    headline = plan.headline_spec(config).name
+    evaluation = evaluate_once(trained[headline], datasets, config)
+    variants = {
+        name: summarize(results[name], budget(config, spec)) for name, spec in specs.items()
+    }
     metrics = {
         "test_accuracy": evaluation["accuracy"],
         "test_loss": evaluation["loss"],
-        "chosen_variant": chosen,
+        "test_accuracy_without_flip": evaluation["accuracy_without_flip"],
+        "headline_variant": headline,
         "variants": variants,
-        "training_time_seconds": sum(v["wall_time_seconds"] for v in variants.values()),
+        "ablations": {
+            ablation: [[label, spec.name] for label, spec in rows]
+            for ablation, rows in plan.ablation_rows(config).items()
+        },
+        "headline_training_time_seconds": results[headline]["wall_time_seconds"],
+        "training_time_seconds": sum(result["wall_time_seconds"] for result in results.values()),
     }
-    report = project_report.build(config, datasets, results, chosen, evaluation, metrics)
+    report = project_report.build(config, datasets, specs, results, evaluation, metrics)
     path = report_lib.publish(
         report,
         reports_dir,
@@ -52,50 +50,79 @@ def run(config, workdir, *, reports_dir="reports", preset="custom", fresh=False)
         data_source=datasets.source,
         wall_time_seconds=time.perf_counter() - start,
         metrics=metrics,
-        history=results[chosen]["history"],
+        history=results[headline]["history"],
     )
-    metrics["summary"] = f"test accuracy {metrics['test_accuracy']:.4f} ({chosen}); report: {path}"
+    metrics["summary"] = f"test accuracy {metrics['test_accuracy']:.4f}; report: {path}"
     return metrics
 
 
-def evaluate_once(chosen_model, datasets):
-    """The single use of the test set: loss, accuracy and every prediction, for the report."""
-    loss, accuracy = chosen_model.evaluate(datasets.test, verbose=0)
-    probabilities = chosen_model.predict(datasets.test, verbose=0)
+def budget(config, spec):
+    """The headline trains for `epochs`; every ablation row for the same `ablation_epochs`."""
+    return config if spec.headline else dataclasses.replace(config, epochs=config.ablation_epochs)
+
+
+def train_all(config, datasets, specs, folder):
+    """Trains (or reuses) each model of the plan from the same seed."""
+    trained, results = {}, {}
+    for name, spec in specs.items():
+        limit = None if spec.headline else datasets.ablation_size()
+        steps = math.ceil((limit or datasets.train_size) / config.batch_size)
+        training.set_seed(config.seed)  # Same initial randomness for every model.
+        trained[name], results[name] = training.train_variant(
+            name,
+            lambda spec=spec, steps=steps: model.build_model(config, spec, steps),
+            datasets.train(spec.augment, spec.multitask, limit),
+            datasets.validation(spec.multitask),
+            config=budget(config, spec),
+            folder=folder / name,
+            probe_data=datasets.probe(spec.multitask),
+        )
+    return trained, results
+
+
+def summarize(result, config):
+    """One model in numbers at its early-stopping point: accuracy, train/validation gap, cost."""
+    summary = training.summarize(result, config.epochs)
+    history = result["history"]
+    key = "class_accuracy" if "class_accuracy" in history else "accuracy"
+    if summary["best_epoch"] is None:  # The loss was never finite (a diverged optimizer).
+        summary["best_epoch"] = summary["epochs_run"]
+    index = summary["best_epoch"] - summary["first_recorded_epoch"]
+    summary["val_accuracy"] = history[f"val_{key}"][index]
+    summary["train_accuracy"] = history[key][index]
+    if "group_accuracy" in history:
+        summary["val_group_accuracy"] = history["val_group_accuracy"][index]
+    return summary
+
+
+def evaluate_once(chosen_model, datasets, config):
+    """The single use of the test set; with test-time flips, the mean of x's and its mirror's
+    predicted probabilities."""
+    probabilities = chosen_model.predict(datasets.test(), verbose=0)
+    plain = probabilities
+    if config.uses_test_time_flip():
+        mirrored = datasets.test_images[:, :, ::-1, :]
+        probabilities = (probabilities + chosen_model.predict(mirrored, verbose=0)) / 2
+    labels = datasets.test_labels
+    picked = probabilities[np.arange(len(labels)), labels]
     return {
-        "loss": float(loss),
-        "accuracy": float(accuracy),
+        "loss": float(-np.mean(np.log(np.clip(picked, 1e-7, 1.0)))),
+        "accuracy": float(np.mean(np.argmax(probabilities, axis=1) == labels)),
+        "accuracy_without_flip": float(np.mean(np.argmax(plain, axis=1) == labels)),
         "probabilities": probabilities,
         "predictions": np.argmax(probabilities, axis=1),
     }
 
 
-def summarize_variants(results):
-    """Validation numbers of each variant at its early-stopping point (the weights it kept)."""
-    variants = {}
-    for name, result in results.items():
-        history = result["history"]
-        best = result["early_stopping"]["best_epoch"]
-        variants[name] = {
-            "parameters": result["parameters"],
-            "val_accuracy": history["val_accuracy"][best],
-            "val_loss": history["val_loss"][best],
-            "best_epoch": best + 1,
-            "epochs_run": len(history["val_loss"]),
-            "wall_time_seconds": result["wall_time_seconds"],
-        }
-    return variants
-
-
 def tune(config, workdir, *, reports_dir="reports", preset="custom", fresh=False, max_trials=None):
-    """Hyperband search over depth-free knobs of the CNN (width, unit, dropout, learning rate)."""
+    """Hyperband over depth, width, hidden unit, dropout, learning rate and optimizer."""
     training.set_seed(config.seed)
     datasets = data.load_datasets(config)
     steps_per_epoch = math.ceil(datasets.train_size / config.batch_size)
     result = tuning.search(
         model.build_hypermodel(config, steps_per_epoch),
-        datasets.train,
-        datasets.validation,
+        datasets.train(config.augment),
+        datasets.validation(),
         directory=pathlib.Path(workdir) / PROJECT / f"tune-{preset}",
         max_epochs=config.epochs,
         seed=config.seed,

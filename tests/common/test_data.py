@@ -269,3 +269,14 @@ def test_split_and_limit_takes_a_seeded_subset_of_every_class_in_order():
     unlimited = data.split_and_limit(features, labels, fraction=0.1, seed=3)
     assert len(unlimited[0][0]) == 900
     np.testing.assert_allclose(data.to_float(np.array([0, 255], "uint8")), [0.0, 1.0])
+
+
+def test_seeded_subset_is_random_ordered_and_repeatable():
+    features, labels = np.arange(100) * 10, np.arange(100) % 4
+    subset_x, subset_y = data.seeded_subset(features, labels, limit=20, seed=3)
+    assert len(subset_y) == 20 and list(subset_x) == sorted(subset_x)
+    assert list(subset_x) != list(features[:20])  # Not simply the first twenty.
+    np.testing.assert_array_equal(
+        subset_x, data.seeded_subset(features, labels, limit=20, seed=3)[0]
+    )
+    assert data.seeded_subset(features, labels, limit=None, seed=3)[0] is features

@@ -1,0 +1,137 @@
+"""The sections of the image-classification report: the headline recipe and each ablation."""
+
+from common import plots
+from projects.image_classification import model, plan
+
+UNIT_FORMULAS = {
+    "relu": "g(z) = max(0, z)",
+    "leaky_relu": "g(z) = max(0, z) + 0.01 min(0, z)  (fixed alpha)",
+    "abs_relu": "g(z) = |z|  (alpha = -1)",
+    "prelu": "g(z) = max(0, z) + alpha min(0, z), alpha learned per channel",
+    "maxout": "g(z)_i = max over k pieces of z  (k linear pieces per unit)",
+}
+NOTES = {
+    "hidden_units": "Same layers, only g differs. Maxout needs k times the affine outputs, so "
+    "it pays in parameters and time.",
+    "optimizers": "Same model and schedule; each optimizer at its usual learning rate "
+    "(shown). The training-loss curves are on one plot below.",
+    "regularization": "Each regularizer alone, added to a bare model (no batch norm, dropout, "
+    "penalty or augmentation). 'gap' is training minus validation accuracy at the epoch kept: "
+    "what a regularizer is meant to shrink.",
+    "architecture": "Residual vs plain at equal depth (the same convolutions, with or without "
+    "the f(x) + x shortcut); same vs valid padding; max pooling vs a stride-2 convolution; and "
+    "one feature layer three ways, same output shape: a convolution shares one kernel across "
+    "positions, a tiled convolution cycles 4 kernel sets, a dense layer shares nothing.",
+    "multitask": "One shared trunk; the multi-task model adds a second softmax head that "
+    "predicts the coarse group ({groups}). Both losses are summed; accuracy is the 10-class "
+    "head's.",
+}
+
+
+def add_recipe(report, config, spec):
+    """What the headline model is and which fast-training tricks it used."""
+    stages = ", ".join(
+        f"{width} filters + {count} residual block(s)"
+        for width, count in zip(spec.widths, spec.residual_blocks, strict=True)
+    )
+    tricks = [
+        f"{spec.architecture} CNN ({stages}), {spec.hidden_unit} units, batch normalization",
+        f"{config.optimizer} at peak learning rate {config.learning_rate:g}, "
+        + (
+            f"linear warm-up over {config.warmup_epochs:g} epoch(s) then cosine decay to 0"
+            if config.schedule == "cosine"
+            else "constant learning rate"
+        ),
+        f"label smoothing {config.label_smoothing:g}, L2 penalty {config.weight_decay:g}, "
+        f"dropout {spec.dropout_rate:g}",
+        f"augmentation in tf.data: shifts up to {config.shift()} px"
+        + (" + horizontal flips" if config.uses_flip() else "")
+        if spec.augment
+        else "no augmentation",
+        "test-time flip averaging" if config.uses_test_time_flip() else "no test-time flips",
+        f"XLA {'on' if config.jit_compile else 'off'}; channels-last; tf.data cache + prefetch",
+    ]
+    report.add_section(
+        "The headline model and its recipe",
+        f"Trained on the whole training part for up to {config.epochs} epochs, batch "
+        f"{config.batch_size}. Tricks used: " + "; ".join(tricks) + ".",
+    )
+
+
+def add_ablations(report, config, datasets, specs, results, metrics):
+    """One section per ablation: a table (parameters and wall time beside accuracy) and plots."""
+    budget = (
+        f"Budget of every row: {config.ablation_epochs} epoch(s) on "
+        f"{datasets.ablation_size():,} training images, seed {config.seed}, batch "
+        f"{config.batch_size}, early stopping on validation loss."
+    )
+    groups = ", ".join(model.COARSE_GROUPS[config.dataset][1])
+    for ablation, rows in metrics["ablations"].items():
+        report.add_section(
+            plan.TITLES[ablation], NOTES[ablation].format(groups=groups) + " " + budget
+        )
+        add_table(report, ablation, rows, specs, metrics["variants"])
+        add_plots(report, ablation, rows, results, metrics["variants"])
+
+
+def add_table(report, ablation, rows, specs, variants):
+    columns = ["model", "parameters", "val accuracy", "train accuracy", "gap"]
+    columns += ["best epoch", "wall time (s)"]
+    extra = {
+        "hidden_units": ("formula", lambda s: UNIT_FORMULAS[s.hidden_unit]),
+        "optimizers": ("learning rate", lambda s: model.OPTIMIZER_LEARNING_RATES[s.optimizer]),
+    }.get(ablation)
+    table = []
+    for label, name in rows:
+        row = variants[name]
+        cells = [label, row["parameters"], row["val_accuracy"], row["train_accuracy"]]
+        cells += [row["train_accuracy"] - row["val_accuracy"], row["best_epoch"]]
+        cells += [row["wall_time_seconds"]]
+        if extra:
+            cells.append(extra[1](specs[name]))
+        if ablation == "multitask":
+            cells.append(row.get("val_group_accuracy"))
+        table.append(cells)
+    columns += [extra[0]] if extra else []
+    columns += ["val group accuracy"] if ablation == "multitask" else []
+    report.add_table(columns, table, caption="Validation numbers at each model's kept epoch.")
+
+
+def add_plots(report, ablation, rows, results, variants):
+    labels = [label for label, _ in rows]
+    report.add_figure(
+        plots.bar_chart(
+            labels,
+            [variants[name]["val_accuracy"] for _, name in rows],
+            "validation accuracy",
+            annotations=[
+                f"{variants[n]['parameters']:,} p, {variants[n]['wall_time_seconds']:.0f}s"
+                for _, n in rows
+            ],
+        ),
+        caption="Validation accuracy per row, with parameters (p) and wall time.",
+    )
+    if ablation == "regularization":
+        gaps = [variants[n]["train_accuracy"] - variants[n]["val_accuracy"] for _, n in rows]
+        report.add_figure(
+            plots.bar_chart(labels, gaps, "train - validation accuracy"),
+            caption="The generalization gap at the kept epoch: what regularization shrinks.",
+        )
+    histories = {label: results[name]["history"] for label, name in rows}
+    if ablation == "hidden_units" and all("gradient_norm" in h for h in histories.values()):
+        report.add_figure(
+            plots.compare_curves(
+                {label: h["gradient_norm"] for label, h in histories.items()},
+                "gradient L2 norm",
+                log_y=True,
+            ),
+            caption="Norm of the loss gradient on a fixed validation batch after each epoch.",
+        )
+    key = "loss" if ablation == "optimizers" else "val_loss"
+    report.add_figure(
+        plots.compare_curves(
+            {label: results[name]["history"][key] for label, name in rows},
+            key.replace("_", " "),
+        ),
+        caption=f"{key.replace('_', ' ').capitalize()} per epoch, every row on one plot.",
+    )
