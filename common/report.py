@@ -219,7 +219,7 @@ def add_run_banners(report, source, results):
     if reused:
         report.add_banner(
             f"Resumed run: {', '.join(reused)} came from an earlier, interrupted part of this "
-            "command (same config).",
+            "command (same config); their wall times are those of the first run.",
             kind="info",
         )
 

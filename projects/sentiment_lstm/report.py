@@ -29,7 +29,7 @@ def build(config, reviews, results, specs, evaluation, metrics, insights):
         "are made on a validation split carved from the training set; the test set is used "
         "once, at the end, by the model with the best validation accuracy.",
     )
-    add_banners(report, reviews, results)
+    report_lib.add_run_banners(report, reviews.source, results)
     chosen = metrics["chosen_variant"]
     report.add_metric("test accuracy", metrics["test_accuracy"], headline=True)
     report.add_metric("test cross-entropy", metrics["test_loss"])
@@ -48,22 +48,6 @@ def build(config, reviews, results, specs, evaluation, metrics, insights):
     add_test_results(report, reviews, evaluation, chosen, insights)
     add_all_models(report, variants, chosen)
     return report
-
-
-def add_banners(report, reviews, results):
-    if reviews.source.is_sample:
-        report.add_banner(
-            "Trained on the bundled SAMPLE of IMDB (a few hundred reviews), not the full data "
-            "set: the numbers show the pipeline works, not what the models can reach. Point "
-            "--data-dir at aclImdb_v1.tar.gz."
-        )
-    reused = [name for name, result in results.items() if result.get("resumed")]
-    if reused:
-        report.add_banner(
-            f"Resumed run: {', '.join(reused)} came from an earlier, interrupted part of this "
-            "command (same config); their wall times are those of the first run.",
-            kind="info",
-        )
 
 
 def add_data(report, config, reviews):
