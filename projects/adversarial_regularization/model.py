@@ -30,13 +30,35 @@ class Variant:
 
 def training_plan(config):
     """{name: Variant} for every model the config asks for, main comparison first."""
+    main = main_variants(config)
+    plan = {name: main[name] for name in config.variants}
+    fgsm = main["adversarial_fgsm"]  # The sweeps change one of its values each.
+    for multiplier in config.multiplier_sweep:
+        plan[f"fgsm_multiplier_{multiplier:g}"] = dataclasses.replace(
+            fgsm,
+            description=f"adversarial_fgsm with adv_multiplier {multiplier:g}",
+            adv_multiplier=multiplier,
+            group="multiplier sweep",
+        )
+    for epsilon in config.epsilon_sweep:
+        plan[f"fgsm_epsilon_{epsilon:g}"] = dataclasses.replace(
+            fgsm,
+            description=f"adversarial_fgsm with eps {epsilon:g}",
+            adv_step_size=epsilon,
+            group="epsilon sweep",
+        )
+    return plan
+
+
+def main_variants(config):
+    """The four models of the main comparison, whichever of them `config.variants` names."""
     adversarial = dict(
         adv_multiplier=config.adv_multiplier,
         adv_step_size=config.adv_step_size,
         random_start=config.fgsm_random_start,
     )
     fgsm_kind = "from a random start" if config.fgsm_random_start else "plain FGSM"
-    main = {
+    return {
         "base": Variant("no regularization"),
         "gaussian_noise": Variant(
             f"Gaussian noise, sigma {config.noise_sigma}", noise_sigma=config.noise_sigma
@@ -49,20 +71,6 @@ def training_plan(config):
             **{**adversarial, "pgd_steps": config.pgd_train_steps, "random_start": True},
         ),
     }
-    plan = {name: main[name] for name in config.variants}
-    for multiplier in config.multiplier_sweep:
-        plan[f"fgsm_multiplier_{multiplier:g}"] = Variant(
-            f"adversarial_fgsm with adv_multiplier {multiplier:g}",
-            **{**adversarial, "adv_multiplier": multiplier},
-            group="multiplier sweep",
-        )
-    for epsilon in config.epsilon_sweep:
-        plan[f"fgsm_epsilon_{epsilon:g}"] = Variant(
-            f"adversarial_fgsm with eps {epsilon:g}",
-            **{**adversarial, "adv_step_size": epsilon},
-            group="epsilon sweep",
-        )
-    return plan
 
 
 def build_base_model(config, name="classifier"):
@@ -125,11 +133,8 @@ def build_hypermodel(config, steps_per_epoch):
             dense_units=hp.Choice("dense_units", [64, 128, 256]),
         )
         trial_config = dataclasses.replace(config, **sampled)
-        variant = training_plan(
-            dataclasses.replace(
-                trial_config, variants=("adversarial_fgsm",), multiplier_sweep=(), epsilon_sweep=()
-            )
+        return build_model(
+            trial_config, main_variants(trial_config)["adversarial_fgsm"], steps_per_epoch
         )
-        return build_model(trial_config, variant["adversarial_fgsm"], steps_per_epoch)
 
     return build
