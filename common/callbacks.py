@@ -1,4 +1,4 @@
-"""Keras callbacks shared by the projects: early stopping, a training recorder, a curriculum.
+"""Keras callbacks shared by the projects: early stopping, a recorder, a curriculum, a clock.
 
 `CurriculumScheduler` lives in `common/curriculum.py` and `TrainingRecorder` (with
 `gradient_norm`) in `common/recorder.py`; both are re-exported here.
@@ -6,6 +6,7 @@
 
 import math
 import numbers
+import time
 import warnings
 
 import keras
@@ -14,7 +15,13 @@ import numpy as np
 from common.curriculum import CurriculumScheduler
 from common.recorder import TrainingRecorder, gradient_norm
 
-__all__ = ["CurriculumScheduler", "TrainingRecorder", "ValidationEarlyStopping", "gradient_norm"]
+__all__ = [
+    "CurriculumScheduler",
+    "TrainingRecorder",
+    "ValidationEarlyStopping",
+    "WallClockCosineDecay",
+    "gradient_norm",
+]
 
 MAXIMIZED_NAME_PARTS = ("acc", "auc", "precision", "recall", "f1", "iou")
 
@@ -180,6 +187,66 @@ class ValidationEarlyStopping(keras.callbacks.Callback):
             "restore_best_weights": self.restore_best_weights,
             "start_from_epoch": self.start_from_epoch,
         }
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+
+@keras.saving.register_keras_serializable(package="dlfb")
+class WallClockCosineDecay(keras.callbacks.Callback):
+    """Anneals the learning rate along a cosine over a wall-time budget instead of over steps.
+
+    A learning-rate schedule (book Section 8.3.1) is usually written in steps, but a race against
+    the clock does not know in advance how many steps fit in it: this schedule reads the elapsed
+    time before every batch, so the rate reaches zero exactly when the budget is spent, whatever
+    the machine's speed. Pair it with a callback that stops training at the same budget.
+
+    Formula:
+        lr(t) = initial_learning_rate * (1 + cos(pi * min(t / seconds, 1))) / 2
+
+    Example:
+
+    ```python
+    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="mse")
+    model.fit(x, y, epochs=1000, callbacks=[WallClockCosineDecay(1e-3, seconds=240)])
+    ```
+
+    Args:
+        initial_learning_rate: The rate at time 0. Must be > 0.
+        seconds: The wall-time budget over which the rate decays to zero. Must be > 0.
+    """
+
+    def __init__(self, initial_learning_rate, seconds):
+        super().__init__()
+        if not initial_learning_rate > 0:
+            raise ValueError(
+                "initial_learning_rate must be > 0. "
+                f"Received: initial_learning_rate={initial_learning_rate}"
+            )
+        if not seconds > 0:
+            raise ValueError(f"seconds must be > 0. Received: seconds={seconds}")
+        self.initial_learning_rate = float(initial_learning_rate)
+        self.seconds = float(seconds)
+
+    def on_train_begin(self, logs=None):
+        if isinstance(
+            self.model.optimizer._learning_rate, keras.optimizers.schedules.LearningRateSchedule
+        ):
+            raise ValueError(
+                "WallClockCosineDecay sets the learning rate itself: compile the model with a "
+                "constant learning rate, not a LearningRateSchedule."
+            )
+        self.start = time.perf_counter()
+        self.learning_rate = self.initial_learning_rate
+
+    def on_train_batch_begin(self, batch, logs=None):
+        fraction = min(1.0, (time.perf_counter() - self.start) / self.seconds)
+        self.learning_rate = self.initial_learning_rate * 0.5 * (1.0 + math.cos(math.pi * fraction))
+        self.model.optimizer.learning_rate.assign(self.learning_rate)
+
+    def get_config(self):
+        return {"initial_learning_rate": self.initial_learning_rate, "seconds": self.seconds}
 
     @classmethod
     def from_config(cls, config):

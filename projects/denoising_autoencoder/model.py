@@ -10,16 +10,23 @@ import dataclasses
 import keras
 import tensorflow as tf
 
-from projects.denoising_autoencoder import noise, regularizers
+from common import losses
+from projects.denoising_autoencoder import noise, regularizers, unet
 
-LOSSES = {"mse": "mean_squared_error", "mae": "mean_absolute_error", "bce": "binary_crossentropy"}
+LOSSES = {
+    "mse": "mean_squared_error",
+    "mae": "mean_absolute_error",
+    "bce": "binary_crossentropy",
+    "psnr": losses.LogMeanSquaredError,  # Per-image log MSE: minus the mean PSNR.
+}
+CONVOLUTIONAL = ("conv", "unet")
 
 
 @dataclasses.dataclass(frozen=True)
 class Variant:
     """What makes one autoencoder different from the base (dense, MSE, sigmoid output)."""
 
-    architecture: str = "dense"  # "dense" or "conv".
+    architecture: str = "dense"  # "dense", "conv" (bottleneck) or "unet" (skip connections).
     code_activation: str = "linear"
     output_activation: str = "sigmoid"
     loss: str = "mse"
@@ -46,6 +53,9 @@ def main_variants(config):
         "contractive": Variant(code_activation="sigmoid", penalty="contractive"),
         "predictive": Variant(penalty="predictive"),
         "conv_denoising": Variant(architecture="conv", noise="gaussian", noise_level=sigma),
+        "unet_denoising": Variant(
+            architecture="unet", noise="gaussian", noise_level=sigma, loss="psnr"
+        ),
     }
 
 
@@ -82,6 +92,10 @@ def build_encoder(config, variant, image_shape):
     inputs = keras.Input(shape=image_shape, name="image")
     if variant.architecture == "conv":
         return conv_encoder(inputs, config.conv_filters)
+    if variant.architecture == "unet":
+        return unet.unet_encoder(
+            image_shape, config.unet_filters, config.unet_bottleneck_multiplier
+        )
     x = keras.layers.Flatten(name="flatten")(inputs)
     for index in range(1, config.depth + 1):
         x = keras.layers.Dense(config.hidden_size, activation="relu", name=f"hidden{index}")(x)
@@ -99,6 +113,13 @@ def build_decoder(config, variant, image_shape):
     """g: code h -> reconstruction r, the encoder's mirror image."""
     if variant.architecture == "conv":
         return conv_decoder(config.conv_filters, image_shape, variant.output_activation)
+    if variant.architecture == "unet":
+        return unet.unet_decoder(
+            image_shape,
+            config.unet_filters,
+            config.unet_bottleneck_multiplier,
+            variant.output_activation,
+        )
     code_size = variant.code_size or config.code_size
     inputs = keras.Input(shape=(code_size,), name="code")
     x = inputs
@@ -174,8 +195,9 @@ def build_model(config, variant, image_shape=(28, 28, 1), steps_per_epoch=None, 
         model = keras.Model(inputs, decoder(encoder(corrupted)), name=name)
     if not model.built:
         model(keras.ops.zeros((1, *image_shape)))  # Subclassed models build on a first call.
-    epochs = config.conv_epochs if variant.architecture == "conv" else config.epochs
-    compile_model(model, config, variant.loss, epochs * (steps_per_epoch or 422))
+    epochs = config.conv_epochs if variant.architecture in CONVOLUTIONAL else config.epochs
+    learning_rate = config.unet_learning_rate if variant.architecture == "unet" else None
+    compile_model(model, config, variant.loss, epochs * (steps_per_epoch or 422), learning_rate)
     return model
 
 
@@ -195,14 +217,18 @@ class PeakSignalToNoiseRatio(keras.metrics.Mean):
         return {"name": self.name, "dtype": self.dtype}
 
 
-def compile_model(model, config, loss, decay_steps):
-    """Adam with a cosine learning-rate decay to zero; the loss named by the variant."""
-    schedule = keras.optimizers.schedules.CosineDecay(
-        config.learning_rate, decay_steps=max(1, decay_steps)
-    )
+def compile_model(model, config, loss, decay_steps, learning_rate=None):
+    """Adam with a cosine learning-rate decay to zero over `decay_steps` (None: a constant rate,
+    for a schedule set by a callback); the loss named by the variant."""
+    learning_rate = learning_rate or config.learning_rate
+    if decay_steps is not None:
+        learning_rate = keras.optimizers.schedules.CosineDecay(
+            learning_rate, decay_steps=max(1, decay_steps)
+        )
+    loss = LOSSES[loss]
     model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate=schedule),
-        loss=LOSSES[loss],
+        optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
+        loss=loss() if isinstance(loss, type) else loss,
         metrics=[PeakSignalToNoiseRatio()],
         jit_compile=config.jit_compile,
         steps_per_execution=config.steps_per_execution,

@@ -15,6 +15,8 @@ DESCRIPTIONS = {
     "contractive": "J + lambda * ||df/dx||_F^2, sigmoid code  (14.2.3, 14.7)",
     "predictive": "L(x, g(h)) + l1 |h|_1 + gamma ||h - f(x)||^2, h then (f, g) in turns  (14.6)",
     "conv_denoising": "Gaussian denoising with a convolutional f and g  (14.2.2, Ch. 9)",
+    "unet_denoising": "Gaussian denoising, U-Net: skip connections from f to g, batch norm, "
+    "loss mean_i log MSE_i (= minus the mean PSNR)  (14.2.2, 8.7.1)",
 }
 
 
@@ -42,6 +44,8 @@ def build(config, datasets, plan, models, results, metrics):
         report.add_metric("noisy input PSNR (dB)", noisy_psnr, "{:.2f}")
     report.add_metric("training time (s)", metrics["training_time_seconds"], "{:.0f}")
     add_variants(report, config, plan, variants)
+    if "unet_denoising" in variants:
+        sections.add_unet_note(report, config, variants)
     sections.add_image_grids(report, config, datasets, models)
     sections.add_noise_curves(report, config, metrics)
     sections.add_ablations(report, config, plan, variants)

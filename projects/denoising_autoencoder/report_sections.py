@@ -3,16 +3,20 @@
 import numpy as np
 
 from common import plots
-from projects.denoising_autoencoder import evaluate, regularizers
+from projects.denoising_autoencoder import evaluate, regularizers, unet
 
 SHORT_NAMES = {
     "denoising_gaussian": "dense DAE",
     "conv_denoising": "conv DAE",
+    "unet_denoising": "U-Net DAE",
     "denoising_salt_pepper": "dense DAE",
     "denoising_masking": "dense DAE",
 }
 ABLATION_TITLES = {
-    "loss": ("Reconstruction cost: MSE vs MAE vs binary cross-entropy", "loss_"),
+    "loss": (
+        "Reconstruction cost: MSE vs MAE vs binary cross-entropy vs per-image log MSE",
+        "loss_",
+    ),
     "output": ("Output unit: sigmoid vs linear", "output_"),
     "bottleneck": ("Bottleneck size", "code_"),
 }
@@ -28,7 +32,8 @@ def add_image_grids(report, config, datasets, models):
     )
     indices = sample_indices(datasets.test_labels)
     clean = datasets.test_images[indices]
-    settings = [("gaussian", s, ("denoising_gaussian", "conv_denoising")) for s in (0.3, 0.5, 0.7)]
+    denoisers = ("denoising_gaussian", "conv_denoising", "unet_denoising")
+    settings = [("gaussian", s, denoisers) for s in (0.3, 0.5, 0.7)]
     settings += [
         ("salt_pepper", config.salt_pepper_amount, ("denoising_salt_pepper",)),
         ("masking", config.masking_fraction, ("denoising_masking",)),
@@ -49,6 +54,19 @@ def add_image_grids(report, config, datasets, models):
             + ".",
             columns=len(indices),
         )
+
+
+def add_unet_note(report, config, variants):
+    """The explanation of the headline denoiser, with its gain over the bottleneck models."""
+    unet_psnr = variants["unet_denoising"]["psnr_noisy"]
+    others = [name for name in ("conv_denoising", "denoising_gaussian") if name in variants]
+    gains = ", ".join(
+        f"{unet_psnr - variants[name]['psnr_noisy']:+.2f} dB over {name}" for name in others
+    )
+    report.add_text(
+        unet.REPORT_NOTE
+        + (f" Measured here at sigma {config.noise_sigma}: {gains}." if gains else "")
+    )
 
 
 def sample_indices(labels, count=8):
@@ -97,8 +115,9 @@ def add_ablations(report, config, plan, variants):
     groups = [(title, [n for n in variants if n.startswith(prefix)]) for title, prefix in (
         ABLATION_TITLES[a] for a in config.ablations if a in ABLATION_TITLES
     )]  # fmt: skip
-    if "conv_denoising" in variants:
-        groups.append(("Convolutional vs dense", ["conv_denoising"]))
+    convolutional = [n for n in ("conv_denoising", "unet_denoising") if n in variants]
+    if convolutional:
+        groups.append(("Convolutional vs dense", convolutional))
     groups = [(title, names) for title, names in groups if names]
     if not groups:
         return

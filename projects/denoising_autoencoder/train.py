@@ -57,7 +57,7 @@ def run(config, workdir, *, reports_dir="reports", preset="custom", fresh=False)
 
 def headline_variant(config):
     """The model whose test PSNR heads the report, named in advance (no choice on test data)."""
-    for name in ("conv_denoising", "denoising_gaussian"):
+    for name in ("unet_denoising", "conv_denoising", "denoising_gaussian"):
         if name in config.variants:
             return name
     return config.variants[0]
@@ -65,19 +65,22 @@ def headline_variant(config):
 
 def train_all(config, datasets, plan, folder):
     """Trains (or reuses) each model of the plan, validating on its own kind of noisy input."""
-    steps_per_epoch = math.ceil(datasets.train_size / config.batch_size)
     models, results = {}, {}
     for name, variant in plan.items():
         training.set_seed(config.seed)  # Same initial randomness for every model.
-        epochs = config.conv_epochs if variant.architecture == "conv" else config.epochs
+        convolutional = variant.architecture in model.CONVOLUTIONAL
+        epochs = config.conv_epochs if convolutional else config.epochs
+        batch_size = config.conv_batch_size if convolutional else config.batch_size
+        steps_per_epoch = math.ceil(datasets.train_size / batch_size)
+        train_data = datasets.train.rebatch(batch_size) if convolutional else datasets.train
         validation = datasets.validation(variant.noise, variant.noise_level)
         probe = next(iter(validation.take(1)))
         models[name], results[name] = training.train_variant(
             name,
-            lambda variant=variant: model.build_model(
-                config, variant, datasets.image_shape, steps_per_epoch
+            lambda variant=variant, steps=steps_per_epoch: model.build_model(
+                config, variant, datasets.image_shape, steps
             ),
-            datasets.train,
+            train_data,
             validation,
             config=dataclasses.replace(config, epochs=epochs),
             folder=folder / name,
@@ -90,7 +93,8 @@ def summarize(results, scores, plan, config):
     """Training summary (at each model's early-stopping point) and test scores, per model."""
     variants = {}
     for name, result in results.items():
-        planned = config.conv_epochs if plan[name].architecture == "conv" else config.epochs
+        convolutional = plan[name].architecture in model.CONVOLUTIONAL
+        planned = config.conv_epochs if convolutional else config.epochs
         variants[name] = {**training.summarize(result, planned), **scores[name]}
     return variants
 

@@ -7,7 +7,12 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from common.callbacks import CurriculumScheduler, TrainingRecorder, ValidationEarlyStopping
+from common.callbacks import (
+    CurriculumScheduler,
+    TrainingRecorder,
+    ValidationEarlyStopping,
+    WallClockCosineDecay,
+)
 
 
 class FakeModel:
@@ -124,6 +129,7 @@ def test_early_stopping_rejects_bad_arguments(arguments):
         ValidationEarlyStopping(monitor="val_accuracy", patience=2, start_from_epoch=1),
         TrainingRecorder(log_gradient_norm=False),
         CurriculumScheduler([3.0, 1.0, 2.0], pacing="step", full_data_epoch=2, seed=3),
+        WallClockCosineDecay(0.01, seconds=60),
     ],
 )
 def test_get_config_round_trips(callback):
@@ -248,3 +254,30 @@ def test_curriculum_shuffles_within_the_subset_deterministically():
 def test_curriculum_rejects_bad_arguments(arguments):
     with pytest.raises(ValueError, match="Received"):
         CurriculumScheduler(**{"difficulty": [1.0, 2.0], **arguments})
+
+
+def _regression_model(learning_rate=0.1):
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate), loss="mse")
+    return model
+
+
+@pytest.mark.parametrize("seconds, expected", [(1e6, 0.1), (1e-9, 0.0)])
+def test_wall_clock_cosine_decay_follows_the_clock(seconds, expected):
+    model = _regression_model()
+    x = np.ones((32, 2), "float32")
+    schedule = WallClockCosineDecay(0.1, seconds=seconds)
+    model.fit(x, x[:, :1], batch_size=8, epochs=2, callbacks=[schedule], verbose=0)
+    assert schedule.learning_rate == pytest.approx(expected, abs=1e-6)
+    assert float(model.optimizer.learning_rate) == pytest.approx(expected, abs=1e-6)
+
+
+def test_wall_clock_cosine_decay_rejects_a_schedule_and_bad_arguments():
+    model = _regression_model(keras.optimizers.schedules.CosineDecay(0.1, 10))
+    x = np.ones((8, 2), "float32")
+    with pytest.raises(ValueError, match="constant learning rate"):
+        model.fit(x, x[:, :1], callbacks=[WallClockCosineDecay(0.1, 5)], verbose=0)
+    with pytest.raises(ValueError, match="seconds=0"):
+        WallClockCosineDecay(0.1, seconds=0)
+    with pytest.raises(ValueError, match="initial_learning_rate=-1"):
+        WallClockCosineDecay(-1, seconds=5)

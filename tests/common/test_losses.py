@@ -1,8 +1,9 @@
-"""common/losses.py: the label-smoothed sparse cross-entropy."""
+"""common/losses.py: the label-smoothed sparse cross-entropy and the per-image log MSE."""
 
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from common import losses
 
@@ -29,3 +30,26 @@ def test_config_round_trip_and_bad_value():
     assert restored.get_config() == loss.get_config()
     with pytest.raises(ValueError, match="label_smoothing"):
         losses.SmoothedSparseCrossentropy(1.0)
+
+
+def test_log_mse_is_minus_the_mean_psnr_by_hand():
+    generator = np.random.default_rng(0)
+    clean = generator.uniform(0, 1, (3, 4, 4, 1)).astype("float32")
+    noisy = np.clip(
+        clean + generator.normal(0, 0.1 * np.arange(1, 4)[:, None, None, None], clean.shape), 0, 1
+    )
+    noisy = noisy.astype("float32")
+    per_image = ((clean - noisy) ** 2).mean(axis=(1, 2, 3))
+    by_hand = np.mean(10 * np.log10(per_image + 1e-8))
+    loss = losses.LogMeanSquaredError(epsilon=1e-8)(clean, noisy)
+    np.testing.assert_allclose(float(loss), by_hand, rtol=1e-5)
+    psnr = tf.image.psnr(clean, noisy, max_val=1.0).numpy().mean()
+    np.testing.assert_allclose(float(loss), -psnr, rtol=1e-4)
+
+
+def test_log_mse_round_trips_and_rejects_a_bad_epsilon():
+    loss = losses.LogMeanSquaredError(epsilon=1e-4)
+    restored = keras.losses.deserialize(keras.losses.serialize(loss))
+    assert restored.get_config() == loss.get_config()
+    with pytest.raises(ValueError, match="epsilon=0"):
+        losses.LogMeanSquaredError(epsilon=0)

@@ -147,13 +147,15 @@ def test_contractive_loss_is_reconstruction_plus_lambda_times_jacobian_norm():
 # Training, probes, serialization.
 
 
-@pytest.mark.parametrize("name", ["denoising_gaussian", "sparse_kl", "contractive", "predictive"])
+@pytest.mark.parametrize(
+    "name", ["denoising_gaussian", "sparse_kl", "contractive", "predictive", "unet_denoising"]
+)
 def test_a_few_steps_on_the_sample_lower_the_reconstruction_loss(sample_datasets, name):
-    config = smoke_config(epochs=4)
+    config = smoke_config(epochs=8, conv_epochs=8)
     network = model.build_model(config, name, steps_per_epoch=4)
     clean = sample_datasets.validation()
     before = network.evaluate(clean, verbose=0)[0]
-    network.fit(sample_datasets.train, epochs=4, verbose=0)
+    network.fit(sample_datasets.train, epochs=8, verbose=0)
     assert network.evaluate(clean, verbose=0)[0] < before
 
 
@@ -179,7 +181,21 @@ def test_every_variant_round_trips_through_a_keras_file(tmp_path, name):
     np.testing.assert_allclose(
         loaded.predict(images, verbose=0), network.predict(images, verbose=0)
     )
-    assert loaded.get_layer("encoder").output.shape == network.get_layer("encoder").output.shape
+    shapes = [tuple(o.shape) for o in loaded.get_layer("encoder").outputs]
+    assert shapes == [tuple(o.shape) for o in network.get_layer("encoder").outputs]
+
+
+def test_unet_passes_full_and_half_size_maps_past_its_code():
+    config = smoke_config(unet_filters=4, unet_bottleneck_multiplier=3)
+    network = model.build_model(config, "unet_denoising")
+    encoder = network.get_layer("encoder")
+    shapes = [tuple(output.shape) for output in encoder.outputs]
+    assert shapes == [(None, 7, 7, 12), (None, 14, 14, 8), (None, 28, 28, 4)]
+    decoder = network.get_layer("decoder")
+    assert decoder.get_layer("skip_full").output.shape == (None, 28, 28, 8)
+    assert tuple(network.output.shape) == (None, 28, 28, 1)
+    images = np.random.default_rng(0).uniform(0, 1, (5, 28, 28, 1)).astype("float32")
+    assert evaluate.encode(encoder, images).shape == (5, 7 * 7 * 12)
 
 
 def test_psnr_metric_matches_tf_image_psnr():
