@@ -12,7 +12,7 @@ import keras
 
 from common import gradients, layers
 from projects.sentiment_lstm import config as config_lib
-from projects.sentiment_lstm import data
+from projects.sentiment_lstm import data, ngrams
 
 CELLS = {"simple_rnn": keras.layers.SimpleRNN, "lstm": keras.layers.LSTM, "gru": keras.layers.GRU}
 
@@ -28,6 +28,7 @@ class Spec:
     optimizer: str = "adam"  # "adam", or "sgd" (momentum 0.9) for the clipping experiment.
     clipnorm: float | None = None  # Clip the global gradient norm to this value.
     order: str = "bucketed"  # Training order: "bucketed", "random" or "curriculum".
+    ngram_path: bool = False  # Add a linear unigram + bigram logit (ngrams.py: wide and deep).
 
     @property
     def name(self):
@@ -40,6 +41,8 @@ class Spec:
             parts.append(f"clip{self.clipnorm:g}")
         if self.order != "bucketed":
             parts.append(self.order)
+        if self.ngram_path:
+            parts.append("ngrams")
         return "-".join(parts)
 
 
@@ -69,7 +72,16 @@ def build_recurrent(config, spec, steps_per_epoch):
         pooled = states
     if spec.dropout_placement == "input_output":
         pooled = keras.layers.Dropout(rate, name="output_dropout")(pooled)
-    probability = keras.layers.Dense(1, activation="sigmoid", name="positive")(pooled)
+    if spec.ngram_path:
+        logit = keras.layers.Add(name="wide_and_deep")(
+            [
+                keras.layers.Dense(1, name="recurrent_logit")(pooled),
+                ngrams.linear_logit(tokens, config.vocabulary_size, config.ngram_buckets),
+            ]
+        )
+        probability = keras.layers.Activation("sigmoid", name="positive")(logit)
+    else:
+        probability = keras.layers.Dense(1, activation="sigmoid", name="positive")(pooled)
     model = gradients.GradientNormModel(tokens, probability, name=spec.name.replace("-", "_"))
     compile_model(model, make_optimizer(config, spec, steps_per_epoch))
     return model

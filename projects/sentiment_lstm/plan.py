@@ -31,6 +31,7 @@ def headline_spec(config):
         pooling=config.pooling,
         dropout_placement=config.dropout_placement,
         max_length=config.headline_max_length,
+        ngram_path=config.headline_ngram_path,
     )
 
 

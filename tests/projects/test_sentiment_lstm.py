@@ -14,7 +14,7 @@ from common import report as report_lib
 from common import sequences
 from projects.sentiment_lstm import __main__ as sentiment_main
 from projects.sentiment_lstm import config as project_config
-from projects.sentiment_lstm import data, evaluate, model, predict, train
+from projects.sentiment_lstm import data, evaluate, model, ngrams, predict, train
 from tests.projects import conftest
 
 TINY = dict(vocabulary_size=50, embedding_size=4, units=3, attention_units=3)
@@ -130,6 +130,38 @@ def test_attention_weights_sum_to_one_over_real_tokens_and_zero_on_padding():
     assert (
         model.attention_model(model.build_recurrent(smoke_config(**TINY), model.Spec("gru"), 1))
         is None
+    )
+
+
+def test_hashed_bigrams_by_hand_zero_wherever_padding_is_involved():
+    tokens, _ = token_batch()
+    layer = ngrams.HashedBigrams(vocabulary_size=10, buckets=7)
+    ids = keras.ops.convert_to_numpy(layer(tokens))
+    assert ids.shape == (2, 11) == layer.compute_output_shape((2, 6))
+    np.testing.assert_array_equal(ids[:, :6], tokens)  # unigrams as they are
+    bigram = lambda a, b: 11 + (a * 10 + b) % 7  # noqa: E731
+    expected = [
+        [bigram(5, 6), bigram(6, 7), bigram(7, 8), bigram(8, 9), 0],
+        [bigram(3, 4), 0, 0, 0, 0],
+    ]
+    np.testing.assert_array_equal(ids[:, 6:], expected)
+    assert layer.output_size == 18 and ids.max() < layer.output_size
+    with pytest.raises(ValueError, match="buckets=0"):
+        ngrams.HashedBigrams(10, buckets=0)
+
+
+def test_wide_and_deep_model_trains_both_paths_and_round_trips(tmp_path):
+    spec = model.Spec(encoder="lstm", pooling="attention", max_length=6, ngram_path=True)
+    network = model.build_recurrent(smoke_config(**TINY, ngram_buckets=16), spec, 1)
+    tokens, labels = token_batch()
+    network.fit(tokens, labels, epochs=1, verbose=0)
+    linear = keras.ops.convert_to_numpy(network.get_layer("ngram_weights").embeddings)
+    seen = set(keras.ops.convert_to_numpy(network.get_layer("ngram_hashing")(tokens)).ravel())
+    assert set(np.flatnonzero(linear)) == seen - {0}  # zeros-initialized: only the ids seen move
+    network.save(tmp_path / "wide.keras")
+    loaded = keras.saving.load_model(tmp_path / "wide.keras", safe_mode=True)
+    np.testing.assert_allclose(
+        loaded.predict(tokens, verbose=0), network.predict(tokens, verbose=0)
     )
 
 
