@@ -22,7 +22,7 @@ REPORT_NOTE = (  # The report's explanation of this model.
     "and the skips say where its edges are. Three training choices matter at equal time: "
     "batch normalization (Section 8.7.1) allows a learning rate twice as high; batches of 64 "
     "instead of 128 make more updates per second here; and the loss is the mean over images "
-    "of 10 log10(MSE), which is exactly minus the mean PSNR reported below, where plain MSE "
+    "of 10 log10(MSE), which is exactly minus the mean PSNR of these tables, where plain MSE "
     "lets the hardest images dominate (a surrogate loss matched to the metric, Section 8.1.2)."
 )
 
