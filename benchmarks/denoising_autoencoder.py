@@ -25,7 +25,7 @@ from common import callbacks, training
 from common import config as config_lib
 from common import report as report_lib
 from projects.denoising_autoencoder import config as project_config
-from projects.denoising_autoencoder import data, evaluate, model
+from projects.denoising_autoencoder import data, evaluate, model, train
 
 BUDGET_SECONDS = {"smoke": 5, "quick": 60, "full": 600}  # Training wall time of each recipe.
 REFERENCE = "keras-io autoencoder"
@@ -67,17 +67,16 @@ def build_ours(config, image_shape, seconds):
     return network, [schedule]
 
 
-def train_for(name, description, build, train_data, batch_size, datasets, config, **limits):
-    """Trains `build()` for `seconds` of wall time or for `epochs`, whichever ends first, then
-    scores it once on the noisy test set."""
-    seconds, epochs = limits.get("seconds", math.inf), limits.get("epochs", 10_000)
+def train_for(name, description, build, train_data, batch_size, seconds, datasets, config):
+    """Trains `build()` -> (model, callbacks) for `seconds` of wall time, then scores it once on
+    the noisy test set."""
     training.set_seed(config.seed)
     network, extra_callbacks = build()
     limit = runner.TimeLimit(seconds)
-    print(f"\n--- {name}: {network.count_params():,} parameters, {limits}", flush=True)
+    print(f"\n--- {name}: {network.count_params():,} parameters, {seconds:.0f} s", flush=True)
     network.fit(
         train_data,
-        epochs=epochs,
+        epochs=10_000,
         callbacks=[limit, *extra_callbacks],
         shuffle=False,
         verbose=2,
@@ -104,29 +103,31 @@ def run(preset="full", data_dir=None, seed=0):
     )
     datasets = data.load_datasets(config)
     seconds = BUDGET_SECONDS[preset]
-    start = time.perf_counter()
-    reference = train_for(
-        REFERENCE,
-        "keras-io examples/vision/autoencoder.py (Adam, binary cross-entropy, batch 128)",
-        lambda: (keras_io_autoencoder(), []),
-        keras_io_data(datasets, config),
-        128,
-        datasets,
-        config,
-        seconds=seconds,
+    our_batches, our_batch_size = train.train_batches(
+        config, datasets, model.main_variants(config)[VARIANT]
     )
+    start = time.perf_counter()
     results = [
-        reference,
+        train_for(
+            REFERENCE,
+            "keras-io examples/vision/autoencoder.py (Adam, binary cross-entropy, batch 128)",
+            lambda: (keras_io_autoencoder(), []),
+            keras_io_data(datasets, config),
+            128,
+            seconds,
+            datasets,
+            config,
+        ),
         train_for(
             OURS,
             f"projects/denoising_autoencoder {VARIANT}, {preset} preset, learning rate annealed "
             "over the wall-time budget",
             lambda: build_ours(config, datasets.image_shape, seconds),
-            datasets.train.rebatch(config.conv_batch_size),
-            config.conv_batch_size,
+            our_batches,
+            our_batch_size,
+            seconds,
             datasets,
             config,
-            seconds=seconds,
         ),
     ]
     noisy_input = evaluate.noise_curve(None, datasets, (config.noise_sigma,))[0]

@@ -43,12 +43,14 @@ class Config:
     depth: int = 1
     # Convolutional encoder/decoder: two poolings down, two transposed convolutions up.
     conv_filters: int = 32  # Feature maps at full size (twice as many at the smaller sizes).
-    conv_batch_size: int = 64  # Convolutional models: measured +0.3 dB at equal time vs 128.
+    conv_batch_size: int = 64  # Convolutional models. More updates per second here than 128:
+    # in a 120 s U-Net trial, 19.66 dB at batch 64 (lr 3e-3) vs 19.39 dB at 128 (lr 4e-3).
     # U-Net denoiser (unet.py): `unet_filters` maps at full size, 2x at half size, and
     # `unet_bottleneck_multiplier`x in the code at quarter size, where convolutions are cheap.
     unet_filters: int = 16
     unet_bottleneck_multiplier: int = 8
-    unet_learning_rate: float = 4e-3  # Batch normalization lets it train at 2x the rate.
+    unet_learning_rate: float = 4e-3  # 2x `learning_rate`: in a 120 s trial, 4e-3 gave
+    # 19.39 dB against 18.99 dB at 2e-3; batch normalization then added +0.24 dB.
 
     # Noise n(x) (noise.py); the headline is Gaussian noise of sigma 0.5, clipped to [0, 1].
     noise_sigma: float = 0.5
@@ -92,7 +94,6 @@ class Config:
             code_size=8,
             conv_filters=4,
             unet_filters=4,
-            conv_batch_size=64,
             variants=("undercomplete", "denoising_gaussian", "contractive", "predictive"),
             ablations=(),
             probe_label_counts=(100,),
@@ -124,6 +125,9 @@ class Config:
         ):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1. Received: {getattr(self, name)}")
+        for name in ("learning_rate", "unet_learning_rate"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"{name} must be positive. Received: {getattr(self, name)}")
         for name in (
             "conv_epochs",
             "batch_size",

@@ -70,9 +70,8 @@ def train_all(config, datasets, plan, folder):
         training.set_seed(config.seed)  # Same initial randomness for every model.
         convolutional = variant.architecture in model.CONVOLUTIONAL
         epochs = config.conv_epochs if convolutional else config.epochs
-        batch_size = config.conv_batch_size if convolutional else config.batch_size
+        train_data, batch_size = train_batches(config, datasets, variant)
         steps_per_epoch = math.ceil(datasets.train_size / batch_size)
-        train_data = datasets.train.rebatch(batch_size) if convolutional else datasets.train
         validation = datasets.validation(variant.noise, variant.noise_level)
         probe = next(iter(validation.take(1)))
         models[name], results[name] = training.train_variant(
@@ -87,6 +86,14 @@ def train_all(config, datasets, plan, folder):
             probe_data=(probe[0], probe[1]),
         )
     return models, results
+
+
+def train_batches(config, datasets, variant):
+    """`(pipeline, batch size)` for training `variant`: convolutional models take smaller batches
+    (`conv_batch_size`), the dense ones `batch_size`."""
+    if variant.architecture in model.CONVOLUTIONAL:
+        return datasets.train.rebatch(config.conv_batch_size), config.conv_batch_size
+    return datasets.train, config.batch_size
 
 
 def summarize(results, scores, plan, config):

@@ -212,6 +212,10 @@ def test_config_rejects_bad_values_with_what_it_received():
         smoke_config(variants=("not_a_variant",))
     with pytest.raises(ValueError, match="Received"):
         smoke_config(sparsity_target=1.5)
+    with pytest.raises(ValueError, match="unet_learning_rate must be positive. Received: 0"):
+        smoke_config(unet_learning_rate=0)
+    with pytest.raises(ValueError, match=r"multiples of 4. Received: image_shape=\(30, 30, 1\)"):
+        model.build_model(smoke_config(), "unet_denoising", image_shape=(30, 30, 1))
 
 
 # The whole project: run() writes its report; the tuner resumes.
