@@ -5,6 +5,10 @@ Keras examples (`cifar10_cnn.py`: two conv-conv-pool blocks, dropout, a 512-unit
 RMSprop at 1e-4, batch 32, flips and shifts). Times to each validation target and their ratios
 to the reference go to `benchmarks/results/image_classification{,_cifar10}.{json,md}`. The runner
 scores the test set with `model.evaluate`, so our test-time flip averaging is not counted here.
+
+On CIFAR-10 the full preset races the clock instead of counting epochs: each recipe gets the same
+wall-time budget (10 minutes, the issue's first target), and ours anneals its learning rate over
+that budget (common.callbacks.WallClockCosineDecay) so it ends at a low rate whatever the speed.
 """
 
 import dataclasses
@@ -13,11 +17,15 @@ import math
 import keras
 
 from benchmarks import runner
+from common import callbacks
 from common import config as config_lib
 from projects.image_classification import config as project_config
 from projects.image_classification import data, model
 
-TARGETS = {"fashion_mnist": (0.90, 0.92, 0.93), "cifar10": (0.80, 0.87, 0.90)}
+TARGETS = {"fashion_mnist": (0.90, 0.92, 0.93), "cifar10": (0.70, 0.80, 0.87, 0.90)}
+# Wall-time budget per recipe in the full preset (None: train for the recipe's epochs).
+BUDGET_SECONDS = {"fashion_mnist": None, "cifar10": 600}
+MAX_BUDGET_EPOCHS = 1000  # Epoch cap of a budgeted run: the clock stops it first.
 REFERENCES = {"fashion_mnist": "keras-io mnist_convnet", "cifar10": "keras-io cifar10_cnn"}
 RESULT_NAMES = {"fashion_mnist": "image_classification", "cifar10": "image_classification_cifar10"}
 
@@ -76,7 +84,10 @@ def configurations(preset, data_dir=None, dataset="fashion_mnist"):
     build, batch_size, full_epochs, augment = REFERENCE_RECIPES[dataset]
     ours = data.load_datasets(config)
     reference = data.load_datasets(dataclasses.replace(config, batch_size=batch_size))
-    steps = math.ceil(ours.train_size / config.batch_size)
+    seconds = BUDGET_SECONDS[dataset] if preset == "full" else None
+    if seconds:
+        full_epochs = MAX_BUDGET_EPOCHS
+    build_ours, make_callbacks, our_epochs = headline_recipe(config, ours.train_size, seconds)
     rows = [
         runner.Configuration(
             REFERENCES[dataset],
@@ -87,19 +98,36 @@ def configurations(preset, data_dir=None, dataset="fashion_mnist"):
             reference.validation(),
             reference.test(),
             reference.train_size,
+            seconds=seconds,
         ),
         runner.Configuration(
             f"ours ({config.architecture}, {config.hidden_unit})",
             f"projects/image_classification headline model, {preset} preset",
-            lambda: model.build_model(config, steps_per_epoch=steps),
-            config.epochs,
+            build_ours,
+            our_epochs,
             ours.train(config.augment),
             ours.validation(),
             ours.test(),
             ours.train_size,
+            seconds=seconds,
+            callbacks=make_callbacks,
         ),
     ]
     return config, ours.source, rows
+
+
+def headline_recipe(config, train_size, seconds):
+    """(build, callbacks, epochs) of our headline: its step-based schedule over its epochs, or,
+    under a budget, a constant compiled rate that `WallClockCosineDecay` anneals over the clock."""
+    steps = math.ceil(train_size / config.batch_size)
+    if not seconds:
+        return lambda: model.build_model(config, steps_per_epoch=steps), tuple, config.epochs
+    constant = dataclasses.replace(config, schedule="constant")
+    return (
+        lambda: model.build_model(constant, steps_per_epoch=steps),
+        lambda: [callbacks.WallClockCosineDecay(config.learning_rate, seconds)],
+        MAX_BUDGET_EPOCHS,
+    )
 
 
 def run(preset="full", data_dir=None, seed=0, datasets=("fashion_mnist", "cifar10")):

@@ -31,6 +31,8 @@ class Configuration:
     validation: object
     test: object
     train_size: int
+    seconds: float | None = None  # A wall-time budget: training stops once it is spent.
+    callbacks: callable = tuple  # () -> extra callbacks (e.g. a wall-clock schedule).
 
 
 class TimeToTarget(keras.callbacks.Callback):
@@ -63,30 +65,45 @@ def run_configuration(configuration, targets, seed):
     training.set_seed(seed)
     model = configuration.build()
     timer = TimeToTarget(targets)
-    print(f"\n--- {configuration.name}: {model.count_params():,} parameters", flush=True)
+    limit = TimeLimit(float("inf") if configuration.seconds is None else configuration.seconds)
+    callbacks = [timer, limit, *configuration.callbacks()]
+    budget = "" if configuration.seconds is None else f", {configuration.seconds:.0f} s budget"
+    print(f"\n--- {configuration.name}: {model.count_params():,} parameters{budget}", flush=True)
     start = time.perf_counter()
     model.fit(
         configuration.train,
         validation_data=configuration.validation,
         epochs=configuration.epochs,
-        callbacks=[timer],
+        callbacks=callbacks,
         verbose=2,
     )
     train_seconds = time.perf_counter() - start
+    epochs = len(timer.curve)  # Epochs run, the last one cut short if the budget ran out.
+    samples = samples_seen(configuration, limit.summary()["steps"], epochs)
     test_loss, test_accuracy = model.evaluate(configuration.test, verbose=0)[:2]
     return {
         "name": configuration.name,
         "description": configuration.description,
         "parameters": int(model.count_params()),
-        "epochs": configuration.epochs,
+        "epochs": epochs,
+        "budget_seconds": configuration.seconds,
         "test_accuracy": float(test_accuracy),
         "test_loss": float(test_loss),
         "train_seconds": train_seconds,
-        "samples_per_second": configuration.train_size * configuration.epochs / train_seconds,
+        "samples_per_second": samples / train_seconds,
         "seconds_to_target": {f"{target:.3f}": t for target, t in timer.reached.items()},
         "validation_curve": timer.curve,
         "peak_memory_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
+
+
+def samples_seen(configuration, steps, epochs):
+    """Training examples processed: by steps when the epoch length is known (a cut-short last
+    epoch counts only its steps), else whole epochs (e.g. length-bucketed batches)."""
+    steps_per_epoch = int(configuration.train.cardinality())
+    if steps_per_epoch > 0:
+        return steps * configuration.train_size / steps_per_epoch
+    return epochs * configuration.train_size
 
 
 def ratios(results, reference_name):
@@ -142,6 +159,16 @@ def markdown_table(project, results, targets, metadata):
         "| " + " | ".join(header) + " |",
         "|" + "---|" * len(header),
     ]
+    budgets = sorted(
+        {row["budget_seconds"] for row in results if row.get("budget_seconds") is not None}
+    )
+    if budgets:
+        budget_text = " / ".join(f"{seconds:.0f}" for seconds in budgets)
+        lines[4:4] = [
+            f"Wall-time budget per recipe: {budget_text} s (training stops when it is spent; "
+            "times include validation after every epoch).",
+            "",
+        ]
     for row in results:
         times = [row["seconds_to_target"].get(f"{t:.3f}") for t in targets]
         cells = [

@@ -96,7 +96,7 @@ class Config:
         # Targets (README): Fashion-MNIST >= 93% test in 5 min of headline training, CIFAR-10
         # >= 90% in 30 min. These defaults follow the fast-training recipes but are not yet
         # timed on this machine: to be measured and tuned.
-        "full": dict(batch_norm_momentum=0.99, epochs=15),
+        "full": dict(batch_norm_momentum=0.99, epochs=12),
     }
 
     def __post_init__(self):

@@ -1,0 +1,57 @@
+"""The benchmark runner: budgets stop training, samples are counted by steps, tables say so."""
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from benchmarks import image_classification, runner
+from common import callbacks
+from common import config as config_lib
+from projects.image_classification import config as project_config
+
+
+def tiny_configuration(seconds=None, epochs=3):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(64, 4)).astype("float32")
+    y = (x[:, 0] > 0).astype("int32")
+    train = tf.data.Dataset.from_tensor_slices((x, y)).batch(8)
+
+    def build():
+        model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2, activation="softmax")])
+        model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+        return model
+
+    return runner.Configuration(
+        "tiny", "a test", build, epochs, train, train, train, 64, seconds=seconds
+    )
+
+
+def test_without_budget_runs_every_epoch_and_counts_samples():
+    result = runner.run_configuration(tiny_configuration(), targets=(0.5,), seed=0)
+    assert result["epochs"] == 3
+    assert result["budget_seconds"] is None
+    expected = 3 * 64 / result["train_seconds"]
+    assert np.isclose(result["samples_per_second"], expected)
+
+
+def test_a_spent_budget_stops_after_the_first_step():
+    result = runner.run_configuration(tiny_configuration(seconds=0.0), targets=(0.5,), seed=0)
+    assert result["epochs"] == 1  # The cut-short epoch is still validated.
+    assert np.isclose(result["samples_per_second"] * result["train_seconds"], 8)
+    table = runner.markdown_table("tiny", [result], (0.5,), {})
+    assert "Wall-time budget per recipe: 0 s" in table
+
+
+def test_cifar10_recipe_under_a_budget_anneals_over_the_clock():
+    config = config_lib.from_preset(project_config.Config, "smoke", dataset="cifar10")
+    build, make_callbacks, epochs = image_classification.headline_recipe(config, 512, 60)
+    (schedule,) = make_callbacks()
+    assert isinstance(schedule, callbacks.WallClockCosineDecay)
+    assert schedule.seconds == 60
+    assert epochs == image_classification.MAX_BUDGET_EPOCHS
+    model = build()
+    assert not isinstance(
+        model.optimizer._learning_rate, keras.optimizers.schedules.LearningRateSchedule
+    )
+    build, make_callbacks, epochs = image_classification.headline_recipe(config, 512, None)
+    assert make_callbacks() == () and epochs == config.epochs
