@@ -33,6 +33,7 @@ class Configuration:
     train_size: int
     seconds: float | None = None  # A wall-time budget: training stops once it is spent.
     callbacks: callable = tuple  # () -> extra callbacks (e.g. a wall-clock schedule).
+    extra_scores: callable = None  # model -> {name: value}: more test scores (e.g. with flips).
 
 
 class TimeToTarget(keras.callbacks.Callback):
@@ -81,6 +82,7 @@ def run_configuration(configuration, targets, seed):
     epochs = len(timer.curve)  # Epochs run, the last one cut short if the budget ran out.
     samples = samples_seen(configuration, limit.summary()["steps"], epochs)
     test_loss, test_accuracy = model.evaluate(configuration.test, verbose=0)[:2]
+    extra = configuration.extra_scores(model) if configuration.extra_scores else {}
     return {
         "name": configuration.name,
         "description": configuration.description,
@@ -89,6 +91,7 @@ def run_configuration(configuration, targets, seed):
         "budget_seconds": configuration.seconds,
         "test_accuracy": float(test_accuracy),
         "test_loss": float(test_loss),
+        **extra,
         "train_seconds": train_seconds,
         "samples_per_second": samples / train_seconds,
         "seconds_to_target": {f"{target:.3f}": t for target, t in timer.reached.items()},
@@ -138,13 +141,20 @@ def write(project, results, targets, data_source, config, output_dir=RESULTS_DIR
     return write_document(project, document, markdown, output_dir)
 
 
+def flip_cell(row):
+    value = row.get("test_accuracy_with_flips")
+    return "—" if value is None else f"{value:.4f}"
+
+
 def markdown_table(project, results, targets, metadata):
     hardware = metadata.get("hardware", {})
+    flips = any("test_accuracy_with_flips" in row for row in results)  # A column if any.
     header = [
         "configuration",
         "params",
         "epochs",
         "test acc",
+        *["test acc (flips)"] * flips,
         "train s",
         "samples/s",
         *[f"s to {t:.0%} val" for t in targets],
@@ -176,6 +186,7 @@ def markdown_table(project, results, targets, metadata):
             f"{row['parameters']:,}",
             str(row["epochs"]),
             f"{row['test_accuracy']:.4f}",
+            *[flip_cell(row)] * flips,
             f"{row['train_seconds']:.0f}",
             f"{row['samples_per_second']:.0f}",
             *["—" if t is None else f"{t:.0f}" for t in times],

@@ -1,5 +1,7 @@
 """The benchmark runner: budgets stop training, samples are counted by steps, tables say so."""
 
+import dataclasses
+
 import keras
 import numpy as np
 import tensorflow as tf
@@ -55,3 +57,28 @@ def test_cifar10_recipe_under_a_budget_anneals_over_the_clock():
     )
     build, make_callbacks, epochs = image_classification.headline_recipe(config, 512, None)
     assert make_callbacks() == () and epochs == config.epochs
+
+
+def test_a_suite_without_reference_has_only_our_row_with_its_overrides():
+    suite = image_classification.SUITES["cifar10_30min"]
+    config, _, rows = image_classification.configurations("smoke", suite=suite)
+    assert config.widths == (64, 128, 256)
+    assert [row.name for row in rows] == ["ours (residual, relu, widths 64-128-256)"]
+    assert rows[0].seconds is None  # Budgets apply to the full preset only.
+    _, _, rows = image_classification.configurations(
+        "smoke", suite=image_classification.SUITES["cifar10"]
+    )
+    assert [row.name for row in rows] == ["keras-io cifar10_cnn", "ours (residual, relu)"]
+    scores = rows[1].extra_scores(rows[1].build())  # Our row adds test-time flip averaging.
+    assert 0.0 <= scores["test_accuracy_with_flips"] <= 1.0
+    assert rows[0].extra_scores is None
+
+
+def test_extra_scores_join_the_result_and_get_a_column():
+    configuration = dataclasses.replace(
+        tiny_configuration(epochs=1), extra_scores=lambda model: {"test_accuracy_with_flips": 0.5}
+    )
+    result = runner.run_configuration(configuration, targets=(0.5,), seed=0)
+    assert result["test_accuracy_with_flips"] == 0.5
+    table = runner.markdown_table("tiny", [result], (0.5,), {})
+    assert "| test acc (flips) |" in table and "| 0.5000 |" in table
