@@ -51,9 +51,11 @@ class Config:
     linear_epochs: int = 4  # Logistic regressions are cheap; they get more epochs.
     linear_learning_rate: float = 1e-3
 
-    # Gradient clipping: a SimpleRNN trained with plain SGD (momentum 0.9), clipped or not.
+    # Gradient clipping: the SimpleRNN under Adam, clipped or not. (Measured 2026-11-30: under
+    # SGD + momentum at 0.01, 0.05, 0.1 or 0.5 it learned nothing either way in 2-3 epochs; under
+    # Adam, 8,000 reviews, 3 epochs: validation 0.574 unclipped vs 0.787 clipped.)
     clipnorm: float = 1.0  # Threshold on the global norm ||g|| of the whole gradient (10.11.1).
-    clipping_learning_rate: float = 0.05
+    clipping_learning_rate: float = 0.05  # SGD's rate, for a Spec with optimizer="sgd".
 
     # Curriculum (8.7.6): shortest reviews first, all of them from `curriculum_full_data_epoch`.
     curriculum_pacing: str = "linear"  # Or "step".

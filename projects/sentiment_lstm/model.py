@@ -25,7 +25,7 @@ class Spec:
     pooling: str = "last"  # "last" state or "attention" over all states.
     dropout_placement: str = "input_output"  # "none", "input_output" or "recurrent".
     max_length: int = 256  # Tokens read per review.
-    optimizer: str = "adam"  # "adam", or "sgd" (momentum 0.9) for the clipping experiment.
+    optimizer: str = "adam"  # "adam", or "sgd" (momentum 0.9: clipping bounds its step exactly).
     clipnorm: float | None = None  # Clip the global gradient norm to this value.
     order: str = "bucketed"  # Training order: "bucketed", "random" or "curriculum".
     ngram_path: bool = False  # Add a linear unigram + bigram logit (ngrams.py: wide and deep).
@@ -88,7 +88,7 @@ def build_recurrent(config, spec, steps_per_epoch):
 
 
 def make_optimizer(config, spec, steps_per_epoch):
-    """Adam with cosine decay, or SGD with momentum for the clipping experiment.
+    """Adam with cosine decay, or SGD with momentum (where clipping bounds the step exactly).
 
     Keras' `global_clipnorm` rescales the whole gradient g to norm at most c (the book's clipping,
     Section 10.11.1), where `clipnorm` would clip each weight's gradient on its own.

@@ -89,11 +89,14 @@ def add_cells(report, config, rows, variants, results, insights):
 def add_clipping(report, config, rows, variants, results, insights):
     _start(
         report, "clipping",
-        "Plain SGD with momentum on a SimpleRNN, where the loss surface has cliffs (Section "
-        "10.11.1, Figure 10.17): one step off a cliff can throw the weights far away. Clipping "
-        f"rescales the gradient g to g c / ||g|| whenever ||g|| > c = {config.clipnorm:g}, so no "
-        "update is longer than learning rate x c, while its direction is kept. Both rows share "
-        "everything else.",
+        "A SimpleRNN, whose loss surface has cliffs (Section 10.11.1, Figure 10.17): on a few "
+        "steps the gradient norm jumps by orders of magnitude (plot below), and one step off a "
+        "cliff can throw the weights far away. Clipping rescales the gradient g to g c / ||g|| "
+        f"whenever ||g|| > c = {config.clipnorm:g}, keeping its direction. Adam does not protect "
+        "against cliffs by itself: it divides by a running root-mean-square of past gradients "
+        "that lags a sudden spike, so the spike's direction gets steps about 3x the usual size "
+        "for several steps in a row. Both rows share everything else (the unclipped row is the "
+        "SimpleRNN of the cells table).",
         rows, variants,
     )  # fmt: skip
     norms = _step_curves(results, rows, "gradient_norm")
