@@ -160,25 +160,25 @@ def markdown_table(project, results, targets, metadata):
         *[f"s to {t:.0%} val" for t in targets],
         "peak MB",
     ]
+    budgets = sorted(
+        {row["budget_seconds"] for row in results if row.get("budget_seconds") is not None}
+    )
+    budget_lines = [
+        "Wall-time budget per recipe: "
+        + " / ".join(f"{seconds:.0f}" for seconds in budgets)
+        + " s (training stops when it is spent; times include validation after every epoch).",
+        "",
+    ]
     lines = [
         f"# {project} benchmark",
         "",
         f"Machine: {hardware.get('cpu_model', '?')}, {hardware.get('logical_cores', '?')} "
         f"cores; data: {metadata.get('data_source', {}).get('location', '?')}",
         "",
+        *(budget_lines if budgets else []),
         "| " + " | ".join(header) + " |",
         "|" + "---|" * len(header),
     ]
-    budgets = sorted(
-        {row["budget_seconds"] for row in results if row.get("budget_seconds") is not None}
-    )
-    if budgets:
-        budget_text = " / ".join(f"{seconds:.0f}" for seconds in budgets)
-        lines[4:4] = [
-            f"Wall-time budget per recipe: {budget_text} s (training stops when it is spent; "
-            "times include validation after every epoch).",
-            "",
-        ]
     for row in results:
         times = [row["seconds_to_target"].get(f"{t:.3f}") for t in targets]
         cells = [
