@@ -33,7 +33,9 @@ class Configuration:
     train_size: int
     seconds: float | None = None  # A wall-time budget: training stops once it is spent.
     callbacks: callable = tuple  # () -> extra callbacks (e.g. a wall-clock schedule).
-    extra_scores: callable = None  # model -> {name: value}: more test scores (e.g. with flips).
+    extra_scores: callable = (
+        None  # model -> {name: value}: more test scores (e.g. with test-time augmentation).
+    )
 
 
 class TimeToTarget(keras.callbacks.Callback):
@@ -141,20 +143,20 @@ def write(project, results, targets, data_source, config, output_dir=RESULTS_DIR
     return write_document(project, document, markdown, output_dir)
 
 
-def flip_cell(row):
-    value = row.get("test_accuracy_with_flips")
+def tta_cell(row):
+    value = row.get("test_accuracy_with_tta")
     return "—" if value is None else f"{value:.4f}"
 
 
 def markdown_table(project, results, targets, metadata):
     hardware = metadata.get("hardware", {})
-    flips = any("test_accuracy_with_flips" in row for row in results)  # A column if any.
+    tta = any("test_accuracy_with_tta" in row for row in results)  # A column if any.
     header = [
         "configuration",
         "params",
         "epochs",
         "test acc",
-        *["test acc (flips)"] * flips,
+        *["test acc (TTA)"] * tta,
         "train s",
         "samples/s",
         *[f"s to {t:.0%} val" for t in targets],
@@ -186,7 +188,7 @@ def markdown_table(project, results, targets, metadata):
             f"{row['parameters']:,}",
             str(row["epochs"]),
             f"{row['test_accuracy']:.4f}",
-            *[flip_cell(row)] * flips,
+            *[tta_cell(row)] * tta,
             f"{row['train_seconds']:.0f}",
             f"{row['samples_per_second']:.0f}",
             *["—" if t is None else f"{t:.0f}" for t in times],

@@ -15,6 +15,7 @@ import tensorflow as tf
 from projects.denoising_autoencoder import regularizers
 
 JACOBIAN_IMAGES = 500  # Test images on which the encoder's Jacobian norm is measured.
+JACOBIAN_PROBES = 32  # Random projections per image for convolutional encoders (Hutchinson).
 PCA_IMAGES = 2000
 ACTIVE_THRESHOLD = 0.05  # |h_j| below this counts as an inactive code unit.
 
@@ -90,16 +91,21 @@ def encode(encoder, images):
 def jacobian_norm(encoder, images, batch_size=100):
     """Mean ||df/dx||_F over `images`: how much the code moves per unit move of the input.
 
-    Exact for dense encoders (closed form); None for the convolutional one, whose thousands of
-    code units would need thousands of backward passes per image.
+    Exact for dense encoders (closed form); for convolutional ones, whose thousands of code
+    units would need thousands of backward passes per image, Hutchinson's estimate from
+    JACOBIAN_PROBES random projections (regularizers.jacobian_frobenius_squared_estimate).
     """
-    if any(isinstance(layer, keras.layers.Conv2D) for layer in encoder.layers):
-        return None
-    norms = [
-        np.sqrt(keras.ops.convert_to_numpy(regularizers.jacobian_frobenius_squared(encoder, batch)))
-        for batch in np.array_split(images, max(1, len(images) // batch_size))
-    ]
-    return float(np.mean(np.concatenate(norms)))
+    convolutional = any(isinstance(layer, keras.layers.Conv2D) for layer in encoder.layers)
+    squares = []
+    for index, batch in enumerate(np.array_split(images, max(1, len(images) // batch_size))):
+        if convolutional:
+            square = regularizers.jacobian_frobenius_squared_estimate(
+                encoder, batch, JACOBIAN_PROBES, seed=index
+            )
+        else:
+            square = regularizers.jacobian_frobenius_squared(encoder, batch)
+        squares.append(keras.ops.convert_to_numpy(square))
+    return float(np.mean(np.sqrt(np.maximum(np.concatenate(squares), 0.0))))
 
 
 def pca_2d(codes):

@@ -200,7 +200,12 @@ def add_contraction(report, variants):
         "||df/dx||_F, the Frobenius norm of the encoder's Jacobian, averaged over test "
         "images: how far the code moves when the input moves a little. The contractive "
         "penalty (Sections 14.2.3, 14.7) makes it small; denoising has a similar effect "
-        "(Alain and Bengio, 2013, cited in 14.2.3). Computed exactly, in closed form.",
+        "(Alain and Bengio, 2013, cited in 14.2.3). Computed exactly, in closed form, for "
+        "the dense encoders; for the convolutional ones (thousands of code units) estimated "
+        f"from {evaluate.JACOBIAN_PROBES} random projections per image, E||J^T u||^2 = "
+        "||J||_F^2 for u ~ N(0, I) (Hutchinson's trace estimator), on "
+        f"{evaluate.JACOBIAN_IMAGES} test images. Codes of different sizes are not directly "
+        "comparable: a code with more units has more rows in J.",
     )
     report.add_figure(
         plots.bar_chart(

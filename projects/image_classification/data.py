@@ -106,6 +106,28 @@ def load_datasets(config):
     )  # fmt: skip
 
 
+def test_time_views(images, config):
+    """The copies of `images` whose predictions are averaged at test time: the images, shifted
+    diagonally by -s and +s pixels (reflect padding) when s > 0, and all their mirror images
+    when test-time flips are on. The first view is always the images themselves."""
+    views = [images]
+    pixels = config.test_time_shift_pixels()
+    if pixels:
+        views += [translate(images, -pixels, -pixels), translate(images, pixels, pixels)]
+    if config.uses_test_time_flip():
+        views += [view[:, :, ::-1, :] for view in views]
+    return views
+
+
+def translate(images, down, right):
+    """`images` (N, H, W, C) moved `down` rows and `right` columns, edges filled by reflection."""
+    pad = max(abs(down), abs(right))
+    padded = np.pad(images, ((0, 0), (pad, pad), (pad, pad), (0, 0)), mode="reflect")
+    height, width = images.shape[1:3]
+    top, left = pad - down, pad - right
+    return padded[:, top : top + height, left : left + width, :]
+
+
 def make_augmentation(config):
     """Random shifts (a padded random crop) and, on CIFAR-10, mirror images, a whole batch at
     once (vectorized), kept out of the model so XLA stays possible.

@@ -25,8 +25,11 @@ def build(config, datasets, specs, results, evaluation, metrics):
     name = metrics["headline_variant"]
     report.add_metric("test accuracy", metrics["test_accuracy"], headline=True)
     report.add_metric("test cross-entropy", metrics["test_loss"])
-    if config.uses_test_time_flip():
-        report.add_metric("test accuracy without flips", metrics["test_accuracy_without_flip"])
+    if config.uses_test_time_augmentation():
+        report.add_metric(
+            "test accuracy without test-time augmentation",
+            metrics["test_accuracy_without_augmentation"],
+        )
     report.add_metric("parameters", results[name]["parameters"], fmt="{:,}")
     seconds = metrics["headline_training_time_seconds"]
     report.add_metric("headline training time (s)", seconds, fmt="{:.0f}")
@@ -63,7 +66,9 @@ def add_learning_curves(report, result, summary):
 def add_test_results(report, datasets, evaluation, config):
     labels, predictions = datasets.test_labels, evaluation["predictions"]
     names = list(datasets.class_names)
-    flip = " (mean of the image's and its mirror's predictions)" * config.uses_test_time_flip()
+    flip = f" (mean of the predictions on {sections.test_time_views(config)})" * (
+        config.uses_test_time_augmentation()
+    )
     report.add_section(
         "Test set (used once)",
         "The test set was touched exactly once, by the headline model after all training and "

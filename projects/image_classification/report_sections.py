@@ -1,7 +1,9 @@
 """The sections of the image-classification report: the headline recipe and each ablation."""
 
+import numpy as np
+
 from common import plots
-from projects.image_classification import model, plan
+from projects.image_classification import data, model, plan
 
 UNIT_FORMULAS = {
     "relu": "g(z) = max(0, z)",
@@ -28,6 +30,19 @@ NOTES = {
 }
 
 
+def test_time_views(config):
+    """The test-time views in words, e.g. "6 views: the image and 2 copies shifted by 1 px..."."""
+    views = len(data.test_time_views(np.zeros((1, 4, 4, 1)), config))
+    parts = ["the image"]
+    pixels = config.test_time_shift_pixels()
+    if pixels:
+        parts.append(f"2 copies shifted diagonally by -{pixels} and +{pixels} px")
+    words = " and ".join(parts)
+    if config.uses_test_time_flip():
+        words += ", each also mirrored" if pixels else " and its mirror"
+    return f"{views} views: {words}"
+
+
 def add_recipe(report, config, spec):
     """What the headline model is and which fast-training tricks it used."""
     stages = ", ".join(
@@ -48,7 +63,9 @@ def add_recipe(report, config, spec):
         + (" + horizontal flips" if config.uses_flip() else "")
         if spec.augment
         else "no augmentation",
-        "test-time flip averaging" if config.uses_test_time_flip() else "no test-time flips",
+        f"test-time augmentation: predictions averaged over {test_time_views(config)}"
+        if config.uses_test_time_augmentation()
+        else "no test-time augmentation",
         f"XLA {'on' if config.jit_compile else 'off'}; channels-last; tf.data cache + prefetch",
     ]
     report.add_section(

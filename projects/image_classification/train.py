@@ -30,7 +30,8 @@ def run(config, workdir, *, reports_dir="reports", preset="custom", fresh=False)
     metrics = {
         "test_accuracy": evaluation["accuracy"],
         "test_loss": evaluation["loss"],
-        "test_accuracy_without_flip": evaluation["accuracy_without_flip"],
+        "test_accuracy_without_augmentation": evaluation["accuracy_without_augmentation"],
+        "test_time_views": evaluation["views"],
         "headline_variant": headline,
         "variants": variants,
         "ablations": {
@@ -96,19 +97,19 @@ def summarize(result, config):
 
 
 def evaluate_once(chosen_model, datasets, config):
-    """The single use of the test set; with test-time flips, the mean of x's and its mirror's
-    predicted probabilities."""
-    probabilities = chosen_model.predict(datasets.test(), verbose=0)
-    plain = probabilities
-    if config.uses_test_time_flip():
-        mirrored = datasets.test_images[:, :, ::-1, :]
-        probabilities = (probabilities + chosen_model.predict(mirrored, verbose=0)) / 2
+    """The single use of the test set; with test-time augmentation, the mean of the predicted
+    probabilities over x's views (data.test_time_views: mirror, small shifts)."""
+    views = data.test_time_views(datasets.test_images, config)
+    predictions = [chosen_model.predict(view, batch_size=500, verbose=0) for view in views]
+    plain = predictions[0]
+    probabilities = np.mean(predictions, axis=0)
     labels = datasets.test_labels
     picked = probabilities[np.arange(len(labels)), labels]
     return {
         "loss": float(-np.mean(np.log(np.clip(picked, 1e-7, 1.0)))),
         "accuracy": float(np.mean(np.argmax(probabilities, axis=1) == labels)),
-        "accuracy_without_flip": float(np.mean(np.argmax(plain, axis=1) == labels)),
+        "accuracy_without_augmentation": float(np.mean(np.argmax(plain, axis=1) == labels)),
+        "views": len(views),
         "probabilities": probabilities,
         "predictions": np.argmax(probabilities, axis=1),
     }

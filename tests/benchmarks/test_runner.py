@@ -70,15 +70,15 @@ def test_a_suite_without_reference_has_only_our_row_with_its_overrides():
     )
     assert [row.name for row in rows] == ["keras-io cifar10_cnn", "ours (residual, relu)"]
     scores = rows[1].extra_scores(rows[1].build())  # Our row adds test-time flip averaging.
-    assert 0.0 <= scores["test_accuracy_with_flips"] <= 1.0
+    assert 0.0 <= scores["test_accuracy_with_tta"] <= 1.0
     assert rows[0].extra_scores is None
 
 
 def test_extra_scores_join_the_result_and_get_a_column():
     configuration = dataclasses.replace(
-        tiny_configuration(epochs=1), extra_scores=lambda model: {"test_accuracy_with_flips": 0.5}
+        tiny_configuration(epochs=1), extra_scores=lambda model: {"test_accuracy_with_tta": 0.5}
     )
     result = runner.run_configuration(configuration, targets=(0.5,), seed=0)
-    assert result["test_accuracy_with_flips"] == 0.5
+    assert result["test_accuracy_with_tta"] == 0.5
     table = runner.markdown_table("tiny", [result], (0.5,), {})
-    assert "| test acc (flips) |" in table and "| 0.5000 |" in table
+    assert "| test acc (TTA) |" in table and "| 0.5000 |" in table

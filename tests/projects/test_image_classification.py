@@ -7,6 +7,7 @@ import os
 import pathlib
 import subprocess
 import sys
+import types
 
 import numpy as np
 import pytest
@@ -73,6 +74,47 @@ def test_cifar10_model_shapes():
     assert config.uses_flip() and config.uses_test_time_flip() and config.shift() == 4
 
 
+def test_translate_moves_pixels_and_reflects_at_the_edges():
+    images = np.arange(16).reshape(1, 4, 4, 1)
+    moved = project_data.translate(images, 1, 1)  # One row down, one column right.
+    np.testing.assert_array_equal(moved[0, 1:, 1:, 0], images[0, :3, :3, 0])
+    np.testing.assert_array_equal(moved[0, 0, 1:, 0], images[0, 1, :3, 0])  # Reflected row.
+    back = project_data.translate(images, -1, -1)
+    np.testing.assert_array_equal(back[0, :3, :3, 0], images[0, 1:, 1:, 0])
+
+
+def test_test_time_views_follow_the_dataset_and_the_flags():
+    images = np.random.default_rng(0).integers(0, 255, (2, 32, 32, 3)).astype("uint8")
+    cifar = smoke_config(dataset="cifar10")
+    views = project_data.test_time_views(images, cifar)
+    assert len(views) == 6 and views[0] is images  # x, two shifts, and the three mirrored.
+    np.testing.assert_array_equal(views[3], images[:, :, ::-1, :])
+    np.testing.assert_array_equal(views[1], project_data.translate(images, -1, -1))
+    assert len(project_data.test_time_views(images, smoke_config())) == 1  # Fashion-MNIST.
+    flip_only = smoke_config(dataset="cifar10", test_time_shift=0)
+    assert len(project_data.test_time_views(images, flip_only)) == 2
+    with pytest.raises(ValueError, match="test_time_shift"):
+        smoke_config(test_time_shift=-1)
+
+
+def test_evaluate_once_averages_the_views_probabilities():
+    class Constant:  # Predicts class 1 on the images, class 2 on their mirrors.
+        def predict(self, images, batch_size=None, verbose=0):
+            mirrored = images[0, 0, 0, 0] == 1
+            probabilities = np.zeros((len(images), 10), "float32")
+            probabilities[:, 2 if mirrored else 1] = 1.0
+            return probabilities
+
+    images = np.zeros((3, 32, 32, 3), "uint8")
+    images[:, :, -1, :] = 1  # The last column: the mirror's first.
+    config = smoke_config(dataset="cifar10", test_time_shift=0)
+    datasets = types.SimpleNamespace(test_images=images, test_labels=np.array([1, 2, 2]))
+    evaluation = train.evaluate_once(Constant(), datasets, config)
+    assert evaluation["views"] == 2
+    np.testing.assert_allclose(evaluation["probabilities"][:, 1:3], 0.5)
+    assert evaluation["accuracy_without_augmentation"] == pytest.approx(1 / 3)
+
+
 def test_every_ablation_row_trains_one_step(offline_sample_only):
     config = smoke_config(ablations=ALL_ABLATIONS, hidden_units=("maxout",))  # Units: above.
     datasets = project_data.load_datasets(config)
@@ -136,7 +178,7 @@ def test_cifar10_smoke_run_on_its_sample(offline_sample_only, tmp_path):
     metrics = train.run(config, tmp_path / "runs", reports_dir=tmp_path / "reports")
     assert 0.0 <= metrics["test_accuracy"] <= 1.0
     html = (tmp_path / "reports" / "image_classification" / "index.html").read_text()
-    assert "CIFAR-10" in html and "test-time flip averaging" in html
+    assert "CIFAR-10" in html and "test-time augmentation: predictions averaged over 6 views" in html
 
 
 def test_configuration_errors_name_the_field():
