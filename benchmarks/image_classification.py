@@ -136,7 +136,7 @@ def configurations(preset, data_dir=None, suite=SUITES["fashion_mnist"]):
             ours.train_size,
             seconds=seconds,
             callbacks=make_callbacks,
-            extra_scores=flip_scores(config, ours),
+            extra_scores=tta_scores(config, ours),
         ),
     ]
     if not suite.with_reference:
@@ -159,7 +159,7 @@ def configurations(preset, data_dir=None, suite=SUITES["fashion_mnist"]):
     return config, ours.source, rows
 
 
-def flip_scores(config, datasets):
+def tta_scores(config, datasets):
     """Our test accuracy with test-time augmentation, where the project uses it (CIFAR-10)."""
     if not config.uses_test_time_augmentation():
         return None
