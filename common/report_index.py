@@ -14,19 +14,21 @@ HOW_TO_MAKE_ONE = "python -m projects all --preset quick"
 def write_index(reports_root) -> pathlib.Path:
     """Scans `reports_root/*/metrics.json` and writes `reports_root/index.html` atomically.
 
+    Reports one folder deeper (`reports_root/<set>/<project>/`, e.g. a run on another data set
+    written with `--out reports/cifar10`) are listed too, after the top-level ones.
+
     A folder whose metrics.json is unreadable or malformed is listed under "Skipped" with the
     reason, so one broken project never hides the others.
     """
     root = pathlib.Path(reports_root)
     root.mkdir(parents=True, exist_ok=True)
     rows, skipped = [], []
-    for path in sorted(root.glob("*/metrics.json")):
+    for path in [*sorted(root.glob("*/metrics.json")), *sorted(root.glob("*/*/metrics.json"))]:
         try:
-            rows.append(index_row(path))
+            rows.append(index_row(path, root))
         except (OSError, ValueError, TypeError, KeyError, AttributeError) as error:
-            skipped.append(
-                {"folder": path.parent.name, "reason": f"{type(error).__name__}: {error}"}
-            )
+            folder = path.parent.relative_to(root).as_posix()
+            skipped.append({"folder": folder, "reason": f"{type(error).__name__}: {error}"})
     html = (
         environment()
         .get_template("index.html.j2")
@@ -42,19 +44,23 @@ def write_index(reports_root) -> pathlib.Path:
     return target
 
 
-def index_row(path):
-    """One project's line on the front page, read from its metrics.json."""
+def index_row(path, root=None):
+    """One project's line on the front page, read from its metrics.json (under `root`)."""
     data = json.loads(pathlib.Path(path).read_text(encoding="utf-8"))
     if not isinstance(data, dict):
         raise ValueError("metrics.json does not hold a JSON object")
     metadata = data.get("metadata") or {}
     headline = data.get("headline") or {}
     git = metadata.get("git") or {}
-    folder = pathlib.Path(path).parent.name
+    folder = pathlib.Path(path).parent
+    folder = folder.relative_to(root) if root is not None else pathlib.Path(folder.name)
+    project = str(data.get("project") or folder.name)
+    if len(folder.parts) > 1:  # A report under a sub-root, e.g. cifar10/image_classification.
+        project += f" ({'/'.join(folder.parts[:-1])})"
     commit = git.get("commit")
     return {
-        "project": str(data.get("project") or folder),
-        "href": urllib.parse.quote(folder) + "/index.html",
+        "project": project,
+        "href": urllib.parse.quote(folder.as_posix()) + "/index.html",
         "title": str(data.get("title") or ""),
         "headline_name": str(headline.get("name") or "—"),
         "headline_value": headline.get("display") or _format_value(headline.get("value")),

@@ -245,6 +245,16 @@ def test_write_index_lists_projects_and_survives_a_malformed_file(tmp_path):
     assert "01234567+dirty" in text
 
 
+def test_write_index_lists_reports_one_folder_deeper(tmp_path):
+    report = Report("cnn", "CNN on another data set")
+    report.add_metric("accuracy", 0.5, headline=True)
+    write(report, tmp_path / "cifar10" / "cnn")
+    write(Report("cnn", "CNN"), tmp_path / "cnn")
+    text = write_index(tmp_path).read_text()
+    assert 'href="cifar10/cnn/index.html"' in text and "cnn (cifar10)" in text
+    assert 'href="cnn/index.html"' in text
+
+
 def test_write_index_on_an_empty_root_says_how_to_make_reports(tmp_path):
     text = write_index(tmp_path / "reports").read_text()
     assert "No reports yet" in text and "python -m projects all --preset quick" in text

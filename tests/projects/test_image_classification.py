@@ -178,7 +178,9 @@ def test_cifar10_smoke_run_on_its_sample(offline_sample_only, tmp_path):
     metrics = train.run(config, tmp_path / "runs", reports_dir=tmp_path / "reports")
     assert 0.0 <= metrics["test_accuracy"] <= 1.0
     html = (tmp_path / "reports" / "image_classification" / "index.html").read_text()
-    assert "CIFAR-10" in html and "test-time augmentation: predictions averaged over 6 views" in html
+    assert (
+        "CIFAR-10" in html and "test-time augmentation: predictions averaged over 6 views" in html
+    )
 
 
 def test_configuration_errors_name_the_field():
