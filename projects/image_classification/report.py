@@ -19,7 +19,12 @@ def build(config, datasets, specs, results, evaluation, metrics):
         "that change one thing at a time on a smaller shared budget: the hidden unit, the "
         "optimizer, the regularizer, the architecture, a second task. Models are compared on "
         "a validation split carved from the training set; only the headline model sees the "
-        "test set, once, at the end.",
+        "test set, once, at the end."
+        + (
+            ""
+            if config.ablations
+            else " This run trained the headline model only (config `ablations` is empty)."
+        ),
     )
     report_lib.add_run_banners(report, datasets.source, results)
     name = metrics["headline_variant"]
@@ -41,8 +46,12 @@ def build(config, datasets, specs, results, evaluation, metrics):
         "Data",
         f"{datasets.source.describe()}. {datasets.train_size:,} training and "
         f"{datasets.validation_size:,} validation images (carved from the training set with a "
-        f"seeded, stratified split), {len(datasets.test_labels):,} test images. Ablation "
-        f"models train on a seeded subset of {datasets.ablation_size():,} training images.",
+        f"seeded, stratified split), {len(datasets.test_labels):,} test images."
+        + (
+            f" Ablation models train on a seeded subset of {datasets.ablation_size():,} "
+            "training images."
+        )
+        * bool(config.ablations),
     )
     return report
 
