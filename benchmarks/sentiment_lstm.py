@@ -78,7 +78,9 @@ def our_configurations(reviews, config, preset):
 
     def evaluation(split):
         tokens, labels = getattr(reviews, f"{split}_tokens"), getattr(reviews, f"{split}_labels")
-        return data.evaluation_batches(tokens, labels, spec.max_length, config.batch_size)[0]
+        return data.evaluation_batches(
+            tokens, labels, spec.max_length, config.batch_size, reviews.keep
+        )[0]
 
     texts = {
         split: data.text_batches(

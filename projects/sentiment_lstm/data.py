@@ -52,6 +52,11 @@ class Reviews:
     vectorizer: keras.layers.TextVectorization
     class_names: tuple
     source: data.DataSource
+    keep: str = "first"  # Which end of a long review the token rows hold (config.keep_tokens).
+
+    def cut(self, tokens, length):
+        """`tokens` (rows of this object) cut to `length` tokens from the kept end."""
+        return cut_tokens(tokens, length, self.keep)
 
     @property
     def vocabulary(self):
@@ -73,13 +78,15 @@ def load_reviews(config, width=None):
         seed=config.seed,
         limit=config.train_limit,
     )
-    vectorizer = make_vectorizer(config.vocabulary_size, width or token_width(config))
+    width, keep = width or token_width(config), config.keep_tokens
+    # Keeping the first tokens, the vectorizer truncates; keeping the last, it must see them all.
+    vectorizer = make_vectorizer(config.vocabulary_size, width if keep == "first" else None)
     vectorizer.adapt(tf.data.Dataset.from_tensor_slices(train_texts).batch(512))
     return Reviews(
-        train_texts, train_labels, vectorize(vectorizer, train_texts),
-        validation_texts, validation_labels, vectorize(vectorizer, validation_texts),
-        imdb.test_texts, imdb.test_labels, vectorize(vectorizer, imdb.test_texts),
-        vectorizer, imdb.class_names, imdb.source,
+        train_texts, train_labels, vectorize(vectorizer, train_texts, width, keep),
+        validation_texts, validation_labels, vectorize(vectorizer, validation_texts, width, keep),
+        imdb.test_texts, imdb.test_labels, vectorize(vectorizer, imdb.test_texts, width, keep),
+        vectorizer, imdb.class_names, imdb.source, keep,
     )  # fmt: skip
 
 
@@ -93,10 +100,69 @@ def make_vectorizer(max_tokens, width, **options):
     )
 
 
-def vectorize(vectorizer, texts):
-    """Token ids of `texts` as an int32 numpy array, one padded row per text."""
+def vectorize(vectorizer, texts, width=None, keep="first"):
+    """Token ids of `texts` as an int32 numpy array, one padded row per text; with `width`, each
+    row cut to that many tokens from the `keep` end ("first" or "last")."""
     dataset = tf.data.Dataset.from_tensor_slices(np.asarray(texts)).batch(1024)
-    return np.concatenate([vectorizer(batch).numpy() for batch in dataset]).astype("int32")
+    rows = [vectorizer(batch).numpy() for batch in dataset]
+    if width is not None:
+        rows = [cut_tokens(row, width, keep) for row in rows]
+        rows = [np.pad(row, ((0, 0), (0, width - row.shape[1]))) for row in rows]  # Short batch.
+    return np.concatenate(rows).astype("int32")
+
+
+def cut_tokens(tokens, length, keep="first"):
+    """Right-padded rows of token ids cut to `length` tokens: the first ones, or the last ones
+    (`LastTokens`, left-aligned). Numpy in, numpy out; tensors (a tf.data map) stay tensors."""
+    if keep == "first":
+        return tokens[:, :length]
+    if keep != "last":
+        raise ValueError(f"keep must be 'first' or 'last'. Received: keep={keep!r}")
+    cut = LastTokens(length)(tokens)
+    return keras.ops.convert_to_numpy(cut) if isinstance(tokens, np.ndarray) else cut
+
+
+@keras.saving.register_keras_serializable(package="sentiment_lstm")
+class LastTokens(keras.layers.Layer):
+    """Keeps the last `length` tokens of each right-padded row of ids, left-aligned.
+
+    A reviewer's verdict tends to come at the end ("... in short, avoid it"), so a model that
+    reads a fixed number of tokens may do better reading the last ones (measured in config.py).
+
+    Formula:
+        out[i, j] = x[i, max(n_i - length, 0) + j] if j < min(n_i, length) else 0,
+        with n_i the number of nonzero ids in row i.
+
+    Example:
+
+    ```python
+    LastTokens(2)([[5, 6, 7, 0], [8, 0, 0, 0]])  # [[6, 7], [8, 0]]
+    ```
+
+    Args:
+        length: Tokens kept per row (the output width). Must be >= 1.
+    """
+
+    def __init__(self, length, **kwargs):
+        super().__init__(**kwargs)
+        if int(length) < 1:
+            raise ValueError(f"length must be >= 1. Received: length={length}")
+        self.length = int(length)
+
+    def call(self, tokens):
+        tokens = keras.ops.pad(keras.ops.convert_to_tensor(tokens), [[0, 0], [0, self.length]])
+        counts = keras.ops.sum(keras.ops.cast(tokens > 0, "int32"), axis=1)
+        positions = keras.ops.arange(self.length, dtype="int32")
+        start = keras.ops.maximum(counts - self.length, 0)
+        kept = keras.ops.take_along_axis(tokens, start[:, None] + positions[None, :], axis=1)
+        real = positions[None, :] < keras.ops.minimum(counts, self.length)[:, None]
+        return keras.ops.where(real, kept, keras.ops.zeros_like(kept))
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], self.length)
+
+    def get_config(self):
+        return {**super().get_config(), "length": self.length}
 
 
 def training_batches(reviews, length, config, order="bucketed"):
@@ -107,7 +173,7 @@ def training_batches(reviews, length, config, order="bucketed"):
     pipeline with every review admitted from the start, the curriculum's fair comparison. Both
     return their `CurriculumScheduler`, a callback the fit needs.
     """
-    tokens = reviews.train_tokens[:, :length]
+    tokens = reviews.cut(reviews.train_tokens, length)
     if order == "bucketed":
         batches = sequences.bucketed_batches(
             tokens, reviews.train_labels, batch_size=config.batch_size, seed=config.seed
@@ -126,9 +192,9 @@ def training_batches(reviews, length, config, order="bucketed"):
     return batches, scheduler
 
 
-def evaluation_batches(tokens, labels, length, batch_size):
+def evaluation_batches(tokens, labels, length, batch_size, keep="first"):
     """Batches sorted by length (little padding); returns `(dataset, order)` for `unsort`."""
-    return sequences.sorted_batches(tokens[:, :length], labels, batch_size=batch_size)
+    return sequences.sorted_batches(cut_tokens(tokens, length, keep), labels, batch_size=batch_size)
 
 
 def text_batches(texts, labels, batch_size, *, shuffle, seed):

@@ -10,12 +10,12 @@ from common import sequences
 from projects.sentiment_lstm import data, model, plan
 
 
-def predict_probabilities(trained, spec, texts, tokens, labels, batch_size):
+def predict_probabilities(trained, spec, texts, tokens, labels, batch_size, keep="first"):
     """P(positive) for each review, in the given order (a baseline reads text, an RNN tokens)."""
     if spec is None:
         batches = data.text_batches(texts, labels, batch_size, shuffle=False, seed=0)
         return trained.predict(batches, verbose=0).ravel()
-    batches, order = data.evaluation_batches(tokens, labels, spec.max_length, batch_size)
+    batches, order = data.evaluation_batches(tokens, labels, spec.max_length, batch_size, keep)
     return sequences.unsort(trained.predict(batches, verbose=0).ravel(), order)
 
 
@@ -23,7 +23,7 @@ def test_once(chosen_model, spec, reviews, config):
     """Accuracy, cross-entropy and every probability of the chosen model on the test set."""
     probabilities = predict_probabilities(
         chosen_model, spec, reviews.test_texts, reviews.test_tokens, reviews.test_labels,
-        config.batch_size,
+        config.batch_size, reviews.keep,
     )  # fmt: skip
     labels = reviews.test_labels
     clipped = np.clip(probabilities, 1e-7, 1 - 1e-7)
@@ -73,7 +73,7 @@ def position_gradients(config, reviews, models, specs, count=64):
     if "cells" not in config.ablations:
         return curves
     for label, spec in plan.ablation_rows(config)["cells"]:
-        tokens = reviews.validation_tokens[:, : spec.max_length]
+        tokens = reviews.cut(reviews.validation_tokens, spec.max_length)
         full = np.flatnonzero(sequences.sequence_lengths(tokens) == spec.max_length)[:count]
         if len(full) and spec.name in models:  # reviews without padding: no mask needed
             norms = gradient_by_position(
@@ -121,7 +121,7 @@ def pick_short_reviews(tokens, labels, count, longest=90):
 
 def attention_samples(trained, spec, reviews, count):
     """A few test reviews, each word with the attention weight the model gave it."""
-    tokens = reviews.test_tokens[:, : spec.max_length]
+    tokens = reviews.cut(reviews.test_tokens, spec.max_length)
     indices = pick_short_reviews(tokens, reviews.test_labels, count)
     if len(indices) == 0:
         return []

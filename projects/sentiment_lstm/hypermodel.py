@@ -10,7 +10,7 @@ import keras_tuner
 
 from common import sequences
 from projects.sentiment_lstm import config as config_lib
-from projects.sentiment_lstm import model
+from projects.sentiment_lstm import data, model
 
 
 class SentimentHyperModel(keras_tuner.HyperModel):
@@ -41,6 +41,8 @@ class SentimentHyperModel(keras_tuner.HyperModel):
         length = hp.get("max_length")
 
         def cut(tokens, labels):
-            return sequences.trim_padding(tokens[:, :length], labels)
+            return sequences.trim_padding(
+                data.cut_tokens(tokens, length, self.config.keep_tokens), labels
+            )
 
         return built_model.fit(x.map(cut), validation_data=validation_data.map(cut), **kwargs)

@@ -29,6 +29,7 @@ class Spec:
     clipnorm: float | None = None  # Clip the global gradient norm to this value.
     order: str = "bucketed"  # Training order: "bucketed", "random" or "curriculum".
     ngram_path: bool = False  # Add a linear unigram + bigram logit (ngrams.py: wide and deep).
+    embedding_dropout: float = 0.0  # Drop whole word vectors (SpatialDropout1D) in training.
 
     @property
     def name(self):
@@ -43,6 +44,8 @@ class Spec:
             parts.append(self.order)
         if self.ngram_path:
             parts.append("ngrams")
+        if self.embedding_dropout:
+            parts.append(f"embdrop{self.embedding_dropout:g}")
         return "-".join(parts)
 
 
@@ -52,6 +55,8 @@ def build_recurrent(config, spec, steps_per_epoch):
     x = keras.layers.Embedding(
         config.vocabulary_size, config.embedding_size, mask_zero=True, name="embedding"
     )(tokens)
+    if spec.embedding_dropout:
+        x = keras.layers.SpatialDropout1D(spec.embedding_dropout, name="word_dropout")(x)
     cell, bidirectional = config_lib.ENCODERS[spec.encoder]
     rate = config.dropout_rate
     encoder = CELLS[cell](
@@ -141,13 +146,18 @@ def attention_model(model):
     return keras.Model(model.inputs, attention.output[1])
 
 
-def text_model(model, vocabulary, length):
-    """`model` behind a vectorizer with the same vocabulary: raw text in, probability out.
+def text_model(model, vocabulary, length, keep="first"):
+    """`model` behind a vectorizer with the same vocabulary: raw text in, probability out; it
+    reads the first or the last `length` tokens of the text, as the model did in training.
 
     The model is cloned without its optimizer, so the saved file holds only what predicting needs.
     """
-    vectorizer = data.make_vectorizer(None, length, vocabulary=vocabulary, name="vectorizer")
+    width = length if keep == "first" else None
+    vectorizer = data.make_vectorizer(None, width, vocabulary=vocabulary, name="vectorizer")
     clone = keras.models.clone_model(model)
     clone.set_weights(model.get_weights())
     text = keras.Input(shape=(), dtype="string", name="text")
-    return keras.Model(text, clone(vectorizer(text)), name="sentiment")
+    tokens = vectorizer(text)
+    if keep == "last":
+        tokens = data.LastTokens(length, name="last_tokens")(tokens)
+    return keras.Model(text, clone(tokens), name="sentiment")

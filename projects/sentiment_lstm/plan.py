@@ -32,6 +32,7 @@ def headline_spec(config):
         dropout_placement=config.dropout_placement,
         max_length=config.headline_max_length,
         ngram_path=config.headline_ngram_path,
+        embedding_dropout=config.headline_embedding_dropout,
     )
 
 

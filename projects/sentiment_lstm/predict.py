@@ -19,7 +19,9 @@ PREDICTOR_FILE = "predictor.keras"
 def save_predictor(folder, chosen_model, spec, reviews):
     """Saves the chosen model as text -> P(positive) (a baseline already reads raw text)."""
     if spec is not None:
-        chosen_model = model.text_model(chosen_model, reviews.vocabulary, spec.max_length)
+        chosen_model = model.text_model(
+            chosen_model, reviews.vocabulary, spec.max_length, reviews.keep
+        )
     path = pathlib.Path(folder) / PREDICTOR_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
     chosen_model.save(path)

@@ -113,7 +113,11 @@ def train_recurrent(config, reviews, specs, folder):
         training.set_seed(config.seed)  # Same initial randomness for every model.
         train_data, scheduler = data.training_batches(reviews, spec.max_length, config, spec.order)
         validation, _ = data.evaluation_batches(
-            reviews.validation_tokens, reviews.validation_labels, spec.max_length, config.batch_size
+            reviews.validation_tokens,
+            reviews.validation_labels,
+            spec.max_length,
+            config.batch_size,
+            reviews.keep,
         )
         callbacks = {"steps": gradients.StepRecorder()}
         if scheduler is not None:
@@ -180,7 +184,7 @@ def tune(config, workdir, *, reports_dir="reports", preset="custom", fresh=False
     width = max(config.length_choices)
     train_data, _ = data.training_batches(reviews, width, config)
     validation, _ = data.evaluation_batches(
-        reviews.validation_tokens, reviews.validation_labels, width, config.batch_size
+        reviews.validation_tokens, reviews.validation_labels, width, config.batch_size, reviews.keep
     )
     result = tuning.search(
         hypermodel.SentimentHyperModel(config, steps_per_epoch),

@@ -165,17 +165,48 @@ def test_wide_and_deep_model_trains_both_paths_and_round_trips(tmp_path):
     )
 
 
-def test_a_recurrent_model_is_saved_as_a_text_predictor(tmp_path):
-    texts = np.array(["a great <br />film", "an awful, awful film", "great fun"], object)
-    vectorizer = data.make_vectorizer(50, 6)
+@pytest.mark.parametrize("keep", ["first", "last"])
+def test_a_recurrent_model_is_saved_as_a_text_predictor(tmp_path, keep):
+    texts = np.array(["a great <br />film", "an awful, awful film but great fun"], object)
+    vectorizer = data.make_vectorizer(50, None)
     vectorizer.adapt(texts)
-    spec = model.Spec(encoder="gru", pooling="attention", max_length=6)
+    spec = model.Spec(encoder="gru", pooling="attention", max_length=3, embedding_dropout=0.5)
     network = model.build_recurrent(smoke_config(**TINY), spec, steps_per_epoch=1)
-    reviews = types.SimpleNamespace(vocabulary=vectorizer.get_vocabulary())
+    reviews = types.SimpleNamespace(vocabulary=vectorizer.get_vocabulary(), keep=keep)
     path = predict.save_predictor(tmp_path, network, spec, reviews)
     predictor = keras.saving.load_model(path, safe_mode=True)
-    expected = network.predict(data.vectorize(vectorizer, texts[:1]), verbose=0)[0, 0]
-    np.testing.assert_allclose(predict.probability(predictor, texts[0]), expected, rtol=1e-5)
+    for text in texts:  # The predictor reads the same end of the text as the model in training.
+        tokens = data.vectorize(vectorizer, np.array([text], object), 3, keep)
+        expected = network.predict(tokens, verbose=0)[0, 0]
+        np.testing.assert_allclose(predict.probability(predictor, text), expected, rtol=1e-5)
+
+
+def test_cut_tokens_keeps_the_first_or_the_last_real_tokens():
+    tokens = np.array([[5, 6, 7, 8, 0], [9, 2, 0, 0, 0], [3, 4, 5, 6, 7]])
+    np.testing.assert_array_equal(data.cut_tokens(tokens, 3), [[5, 6, 7], [9, 2, 0], [3, 4, 5]])
+    last = data.cut_tokens(tokens, 3, "last")
+    np.testing.assert_array_equal(last, [[6, 7, 8], [9, 2, 0], [5, 6, 7]])
+    assert isinstance(last, np.ndarray)
+    np.testing.assert_array_equal(data.cut_tokens(tokens, 7, "last")[1], [9, 2, 0, 0, 0, 0, 0])
+    with pytest.raises(ValueError, match="keep"):
+        data.cut_tokens(tokens, 3, "middle")
+    with pytest.raises(ValueError, match="length"):
+        data.LastTokens(0)
+    layer = data.LastTokens(2, name="cut")
+    clone = data.LastTokens.from_config(layer.get_config())
+    assert clone.length == 2 and clone.compute_output_shape((None, 5)) == (None, 2)
+
+
+def test_reviews_keep_the_last_tokens_of_a_long_review(offline_sample_only):
+    config = smoke_config(max_length=4, headline_max_length=4, length_choices=(4,))
+    reviews = data.load_reviews(config)
+    assert reviews.keep == "last" and reviews.train_tokens.shape[1] == 4
+    everything = data.vectorize(reviews.vectorizer, reviews.train_texts[:20])
+    for row, full in zip(reviews.train_tokens[:20], everything, strict=True):
+        real = full[full > 0]
+        np.testing.assert_array_equal(row[: min(4, len(real))], real[-4:])
+    with pytest.raises(ValueError, match="keep_tokens"):
+        smoke_config(keep_tokens="middle")
 
 
 def test_gradient_by_position_has_one_finite_value_per_word():
@@ -192,7 +223,9 @@ def test_curriculum_admits_short_reviews_first_and_reaches_the_full_set():
     tokens = np.zeros((40, 40), "int32")
     for row, length in enumerate(lengths):
         tokens[row, :length] = 2
-    reviews = types.SimpleNamespace(train_tokens=tokens, train_labels=np.arange(40))
+    reviews = types.SimpleNamespace(
+        train_tokens=tokens, train_labels=np.arange(40), cut=lambda rows, length: rows[:, :length]
+    )
     config = smoke_config(
         batch_size=8, curriculum_start_fraction=0.25, curriculum_full_data_epoch=2
     )
