@@ -61,7 +61,8 @@ def add_data(report, config, reviews):
         "and strips punctuation; TextVectorization then keeps the "
         f"{len(reviews.vocabulary):,} most frequent words of the training split (the vocabulary "
         "is adapted on training reviews only, so validation and test words it never saw become "
-        "[UNK]). Each review becomes the ids of its first tokens, padded with 0 at the end; the "
+        f"[UNK]). Each review becomes the ids of its {config.keep_tokens} tokens (a review's "
+        "verdict tends to come at its end), padded with 0 at the end; the "
         "embedding layer masks the padding, so the recurrent layers and the attention skip it. "
         "Batches group reviews of similar length and are cut to their longest review.",
     )
@@ -70,7 +71,7 @@ def add_data(report, config, reviews):
             np.minimum(lengths, 1500), bins=60, xlabel="words per review (cut at 1500)"
         ),
         caption=f"Review lengths in the training split; median {int(np.median(lengths))} words. "
-        f"The base model reads the first {config.max_length} tokens.",
+        f"The base model reads the {config.keep_tokens} {config.max_length} tokens.",
     )
 
 
@@ -91,8 +92,15 @@ def add_headline(report, config, variants, result, name):
     report.add_section(
         f"The headline model ({name})",
         f"The model the full preset is tuned for: a {config.encoder} encoder with "
-        f"{config.pooling} pooling reading the first {config.headline_max_length} tokens "
-        f"(book Chapter 10). Solid: training; dashed: validation. {stopping['stop_reason']}",
+        f"{config.pooling} pooling reading the {config.keep_tokens} "
+        f"{config.headline_max_length} tokens (book Chapter 10)"
+        + (
+            f", with whole word vectors dropped at rate {config.headline_embedding_dropout:g} "
+            "in training (SpatialDropout1D on the embedding, which holds most parameters: "
+            "dropout, Section 7.12)"
+        )
+        * bool(config.headline_embedding_dropout)
+        + f". Solid: training; dashed: validation. {stopping['stop_reason']}",
     )
     sections.add_variant_table(report, [("headline", name)], variants, "")
     report.add_figure(
