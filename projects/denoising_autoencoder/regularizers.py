@@ -115,34 +115,6 @@ def jacobian_autodiff(encoder, images):
     return tf.reshape(jacobian, (tf.shape(images)[0], codes.shape[-1], -1))
 
 
-def jacobian_frobenius_squared_estimate(encoder, images, probes=32, seed=0):
-    """An unbiased estimate of ||df/dx||_F^2 per image from `probes` random projections.
-
-    For u ~ N(0, I) in code space, E[||J^T u||^2] = trace(J J^T) = ||J||_F^2 (Hutchinson's
-    trace estimator). Each probe costs one backward pass, so a convolutional encoder with
-    thousands of code units needs `probes` passes instead of thousands. The relative standard
-    error of one image's estimate is about sqrt(2 / probes); averages over many images are
-    much tighter. A multi-output encoder (the U-Net's) is measured on its first output, the code.
-    """
-    if probes < 1:
-        raise ValueError(f"probes must be >= 1. Received: probes={probes}")
-    images = tf.convert_to_tensor(images, dtype="float32")
-    generator = tf.random.Generator.from_seed(seed)
-    with tf.GradientTape(persistent=True) as tape:
-        tape.watch(images)
-        codes = encoder(images, training=False)
-        if isinstance(codes, (list, tuple)):
-            codes = codes[0]
-    total = tf.zeros(tf.shape(images)[:1])
-    pixel_axes = list(range(1, len(images.shape)))
-    for _ in range(probes):
-        direction = generator.normal(tf.shape(codes))
-        pulled_back = tape.gradient(codes, images, output_gradients=direction)  # J^T u
-        total += tf.reduce_sum(tf.square(pulled_back), axis=pixel_axes)
-    del tape
-    return total / probes
-
-
 def jacobian_frobenius_squared(encoder, images, method="closed_form"):
     """||df/dx||_F^2 for each image: how strongly the code moves when the input moves."""
     compute = jacobian_closed_form if method == "closed_form" else jacobian_autodiff

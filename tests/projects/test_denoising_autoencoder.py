@@ -137,12 +137,12 @@ def test_jacobian_estimate_of_a_conv_encoder_matches_finite_differences():
     code_only = keras.Model(inputs, code)
     images = np.random.default_rng(2).uniform(0, 1, (4, 4, 4, 1)).astype("float32")
     exact = [(finite_difference_jacobian(code_only, image) ** 2).sum() for image in images]
-    estimate = regularizers.jacobian_frobenius_squared_estimate(encoder, images, probes=1000)
+    estimate = evaluate.jacobian_frobenius_squared_estimate(encoder, images, probes=1000)
     np.testing.assert_allclose(keras.ops.convert_to_numpy(estimate), exact, rtol=0.2)
-    few = regularizers.jacobian_frobenius_squared_estimate(encoder, images, probes=2, seed=3)
+    few = evaluate.jacobian_frobenius_squared_estimate(encoder, images, probes=2, seed=3)
     assert not np.allclose(keras.ops.convert_to_numpy(few), exact, rtol=1e-3)  # An estimate.
     with pytest.raises(ValueError, match="probes"):
-        regularizers.jacobian_frobenius_squared_estimate(encoder, images, probes=0)
+        evaluate.jacobian_frobenius_squared_estimate(encoder, images, probes=0)
 
 
 def test_contractive_loss_is_reconstruction_plus_lambda_times_jacobian_norm():
