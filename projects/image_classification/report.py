@@ -23,7 +23,7 @@ def build(config, datasets, specs, results, evaluation, metrics):
         + (
             ""
             if config.ablations
-            else " This run trained the headline model only (config `ablations` is empty)."
+            else " This run trained the headline model only (its ablations list is empty)."
         ),
     )
     report_lib.add_run_banners(report, datasets.source, results)
