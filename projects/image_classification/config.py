@@ -124,6 +124,10 @@ class Config:
         for name in ("shift_pixels", "test_time_shift"):
             if getattr(self, name) is not None:
                 config_lib.check_at_least(self, 0, (name,))
+        if self.test_time_shift is not None and self.test_time_shift > 13:
+            raise ValueError(  # Reflect padding needs a shift under the 28-pixel side's half.
+                f"test_time_shift must be at most 13 pixels. Received: {self.test_time_shift}"
+            )
         config_lib.check_at_least(
             self, 1, ("epochs", "batch_size", "patience", "maxout_pieces", "ablation_epochs")
         )

@@ -95,6 +95,8 @@ def test_test_time_views_follow_the_dataset_and_the_flags():
     assert len(project_data.test_time_views(images, flip_only)) == 2
     with pytest.raises(ValueError, match="test_time_shift"):
         smoke_config(test_time_shift=-1)
+    with pytest.raises(ValueError, match="at most 13"):
+        smoke_config(test_time_shift=40)
 
 
 def test_evaluate_once_averages_the_views_probabilities():
