@@ -193,6 +193,19 @@ class ValidationEarlyStopping(keras.callbacks.Callback):
         return cls(**config)
 
 
+# The clocks a time budget can be measured on. "process" is the CPU time of this process, all
+# threads together: it stops while the process waits, e.g. while a shared virtual machine is
+# paused by its host, which a wall clock would charge to whatever happened to be running.
+CLOCKS = {"wall": time.perf_counter, "process": time.process_time}
+
+
+def clock_function(clock):
+    """The function reading `clock` ("wall" or "process"), with a clear error for other names."""
+    if clock not in CLOCKS:
+        raise ValueError(f"clock must be one of {sorted(CLOCKS)}. Received: clock={clock!r}")
+    return CLOCKS[clock]
+
+
 @keras.saving.register_keras_serializable(package="dlfb")
 class WallClockCosineDecay(keras.callbacks.Callback):
     """Anneals the learning rate along a cosine over a wall-time budget instead of over steps.
@@ -214,10 +227,12 @@ class WallClockCosineDecay(keras.callbacks.Callback):
 
     Args:
         initial_learning_rate: The rate at time 0. Must be > 0.
-        seconds: The wall-time budget over which the rate decays to zero. Must be > 0.
+        seconds: The time budget over which the rate decays to zero. Must be > 0.
+        clock: `"wall"` (elapsed real time) or `"process"` (CPU seconds of this process, all
+            threads together: a budget immune to the machine pausing). Defaults to `"wall"`.
     """
 
-    def __init__(self, initial_learning_rate, seconds):
+    def __init__(self, initial_learning_rate, seconds, clock="wall"):
         super().__init__()
         if not initial_learning_rate > 0:
             raise ValueError(
@@ -228,6 +243,8 @@ class WallClockCosineDecay(keras.callbacks.Callback):
             raise ValueError(f"seconds must be > 0. Received: seconds={seconds}")
         self.initial_learning_rate = float(initial_learning_rate)
         self.seconds = float(seconds)
+        self.clock = clock
+        self._now = clock_function(clock)
 
     def on_train_begin(self, logs=None):
         if isinstance(
@@ -237,16 +254,20 @@ class WallClockCosineDecay(keras.callbacks.Callback):
                 "WallClockCosineDecay sets the learning rate itself: compile the model with a "
                 "constant learning rate, not a LearningRateSchedule."
             )
-        self.start = time.perf_counter()
+        self.start = self._now()
         self.learning_rate = self.initial_learning_rate
 
     def on_train_batch_begin(self, batch, logs=None):
-        fraction = min(1.0, (time.perf_counter() - self.start) / self.seconds)
+        fraction = min(1.0, (self._now() - self.start) / self.seconds)
         self.learning_rate = self.initial_learning_rate * 0.5 * (1.0 + math.cos(math.pi * fraction))
         self.model.optimizer.learning_rate.assign(self.learning_rate)
 
     def get_config(self):
-        return {"initial_learning_rate": self.initial_learning_rate, "seconds": self.seconds}
+        return {
+            "initial_learning_rate": self.initial_learning_rate,
+            "seconds": self.seconds,
+            "clock": self.clock,
+        }
 
     @classmethod
     def from_config(cls, config):

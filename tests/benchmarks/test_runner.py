@@ -4,6 +4,7 @@ import dataclasses
 
 import keras
 import numpy as np
+import pytest
 import tensorflow as tf
 
 from benchmarks import image_classification, runner
@@ -42,6 +43,20 @@ def test_a_spent_budget_stops_after_the_first_step():
     assert np.isclose(result["samples_per_second"] * result["train_seconds"], 8)
     table = runner.markdown_table("tiny", [result], (0.5,), {})
     assert "Wall-time budget per recipe: 0 s" in table
+
+
+@pytest.mark.parametrize("clock", ["wall", "process"])
+def test_time_limit_stops_on_its_clock_and_records_both_clocks(clock):
+    configuration = tiny_configuration(epochs=5)
+    model = configuration.build()
+    limit = runner.TimeLimit(0.0, clock=clock)
+    model.fit(configuration.train, epochs=5, callbacks=[limit], verbose=0)
+    summary = limit.summary()
+    assert summary["steps"] == 1 and summary["epochs_started"] == 1
+    assert summary["budget_clock"] == clock
+    assert summary["train_seconds"] > 0 and summary["train_cpu_seconds"] > 0
+    with pytest.raises(ValueError, match="clock='gpu'"):
+        runner.TimeLimit(1.0, clock="gpu")
 
 
 def test_cifar10_recipe_under_a_budget_anneals_over_the_clock():

@@ -262,11 +262,12 @@ def _regression_model(learning_rate=0.1):
     return model
 
 
+@pytest.mark.parametrize("clock", ["wall", "process"])
 @pytest.mark.parametrize("seconds, expected", [(1e6, 0.1), (1e-9, 0.0)])
-def test_wall_clock_cosine_decay_follows_the_clock(seconds, expected):
+def test_wall_clock_cosine_decay_follows_the_clock(seconds, expected, clock):
     model = _regression_model()
     x = np.ones((32, 2), "float32")
-    schedule = WallClockCosineDecay(0.1, seconds=seconds)
+    schedule = WallClockCosineDecay(0.1, seconds=seconds, clock=clock)
     model.fit(x, x[:, :1], batch_size=8, epochs=2, callbacks=[schedule], verbose=0)
     assert schedule.learning_rate == pytest.approx(expected, abs=1e-6)
     assert float(model.optimizer.learning_rate) == pytest.approx(expected, abs=1e-6)
@@ -281,3 +282,11 @@ def test_wall_clock_cosine_decay_rejects_a_schedule_and_bad_arguments():
         WallClockCosineDecay(0.1, seconds=0)
     with pytest.raises(ValueError, match="initial_learning_rate=-1"):
         WallClockCosineDecay(-1, seconds=5)
+    with pytest.raises(ValueError, match="clock='cpu'"):
+        WallClockCosineDecay(0.1, seconds=5, clock="cpu")
+
+
+def test_wall_clock_cosine_decay_config_keeps_its_clock():
+    schedule = WallClockCosineDecay(0.1, seconds=5, clock="process")
+    restored = WallClockCosineDecay.from_config(schedule.get_config())
+    assert (restored.initial_learning_rate, restored.seconds, restored.clock) == (0.1, 5, "process")
