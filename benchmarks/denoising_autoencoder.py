@@ -24,7 +24,6 @@ Gaussian noise of sigma 0.5 clipped to [0, 1], drawn once with a fixed seed for 
 """
 
 import math
-import os
 import time
 
 import keras
@@ -115,7 +114,7 @@ def run(preset="full", data_dir=None, seed=0):
         project_config.Config, preset, data_dir=data_dir, seed=seed, train_limit=None
     )
     datasets = data.load_datasets(config)
-    cores = len(os.sched_getaffinity(0))
+    cores = runner.usable_cores()
     seconds = BUDGET_SECONDS[preset] * cores if CLOCK == "process" else BUDGET_SECONDS[preset]
     our_batches, our_batch_size = train.train_batches(
         config, datasets, model.main_variants(config)[VARIANT]

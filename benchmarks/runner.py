@@ -198,6 +198,14 @@ def markdown_table(project, results, targets, metadata):
     return "\n".join(lines) + "\n"
 
 
+def usable_cores():
+    """Cores this process may run on (its CPU affinity where the OS has one, e.g. Linux; else
+    every core), the factor between a CPU-time budget and the wall time it stands for."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
 class TimeLimit(keras.callbacks.Callback):
     """Stops training once `seconds` have passed on `clock` (checked after every batch), so that
     several recipes can be compared under the same time budget rather than epochs.

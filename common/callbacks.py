@@ -208,7 +208,7 @@ def clock_function(clock):
 
 @keras.saving.register_keras_serializable(package="dlfb")
 class WallClockCosineDecay(keras.callbacks.Callback):
-    """Anneals the learning rate along a cosine over a wall-time budget instead of over steps.
+    """Anneals the learning rate along a cosine over a time budget instead of over steps.
 
     A learning-rate schedule (book Section 8.3.1) is usually written in steps, but a race against
     the clock does not know in advance how many steps fit in it: this schedule reads the elapsed

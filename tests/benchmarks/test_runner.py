@@ -1,6 +1,7 @@
 """The benchmark runner: budgets stop training, samples are counted by steps, tables say so."""
 
 import dataclasses
+import os
 
 import keras
 import numpy as np
@@ -57,6 +58,10 @@ def test_time_limit_stops_on_its_clock_and_records_both_clocks(clock):
     assert summary["train_seconds"] > 0 and summary["train_cpu_seconds"] > 0
     with pytest.raises(ValueError, match="clock='gpu'"):
         runner.TimeLimit(1.0, clock="gpu")
+
+
+def test_usable_cores_is_a_positive_count_no_larger_than_the_machine():
+    assert 1 <= runner.usable_cores() <= os.cpu_count()
 
 
 def test_cifar10_recipe_under_a_budget_anneals_over_the_clock():
