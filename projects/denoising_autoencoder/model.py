@@ -94,7 +94,11 @@ def build_encoder(config, variant, image_shape):
         return conv_encoder(inputs, config.conv_filters)
     if variant.architecture == "unet":
         return unet.unet_encoder(
-            image_shape, config.unet_filters, config.unet_bottleneck_multiplier
+            image_shape,
+            config.unet_filters,
+            config.unet_bottleneck_multiplier,
+            config.unet_code_convs,
+            config.unet_clip_indicators,
         )
     x = keras.layers.Flatten(name="flatten")(inputs)
     for index in range(1, config.depth + 1):

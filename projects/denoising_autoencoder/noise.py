@@ -87,3 +87,48 @@ class Corruption(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "kind": self.kind, "level": self.level, "seed": self.seed}
+
+
+@keras.saving.register_keras_serializable(package="dlfb")
+class ClipIndicators(keras.layers.Layer):
+    """Appends two channels that mark the pixels clipped to black and to white.
+
+    Clipping the noisy image to [0, 1] *censors* it: a pixel read as exactly 0 says only that
+    x + noise <= 0, a likelihood Phi(-x / sigma), while a pixel read as 0.01 says that
+    x + noise = 0.01, a likelihood phi((0.01 - x) / sigma) (book Sections 3.9.3 and 5.5). For
+    the estimate of the clean x the two differ a lot, but a convolution is a smooth function of
+    its input and hardly tells them apart; with these indicator channels the difference is one
+    weight away.
+
+    Formula:
+        output = concat([x, 1[x <= low], 1[x >= high]], axis=-1)
+
+    Example:
+
+    >>> layer = ClipIndicators()
+    >>> layer(np.array([[[[0.0], [0.4], [1.0]]]])).shape
+    (1, 1, 3, 3)
+
+    Args:
+        low: Values at or below it count as clipped to black. Defaults to `0.0`.
+        high: Values at or above it count as clipped to white. Defaults to `1.0`.
+        **kwargs: Base layer keyword arguments, such as `name` and `dtype`.
+    """
+
+    def __init__(self, low=0.0, high=1.0, **kwargs):
+        super().__init__(**kwargs)
+        if not low < high:
+            raise ValueError(f"low must be below high. Received: low={low}, high={high}")
+        self.low, self.high = float(low), float(high)
+
+    def call(self, inputs):
+        black = ops.cast(inputs <= self.low, inputs.dtype)
+        white = ops.cast(inputs >= self.high, inputs.dtype)
+        return ops.concatenate([inputs, black, white], axis=-1)
+
+    def compute_output_shape(self, input_shape):
+        channels = input_shape[-1]
+        return (*input_shape[:-1], None if channels is None else 3 * channels)
+
+    def get_config(self):
+        return {**super().get_config(), "low": self.low, "high": self.high}

@@ -13,6 +13,8 @@ The encoder returns `[code, half, full]`; the decoder takes the same list.
 
 import keras
 
+from projects.denoising_autoencoder import noise
+
 REPORT_NOTE = (  # The report's explanation of this model.
     "How the U-Net denoises. An undercomplete autoencoder must squeeze each image through "
     "its code, so fine detail is lost. A denoising autoencoder does not need a bottleneck to "
@@ -34,19 +36,21 @@ def conv_block(x, filters, name):
     return keras.layers.ReLU(name=f"{name}_relu")(x)
 
 
-def unet_encoder(image_shape, filters, bottleneck_multiplier):
-    """f: two blocks at full size, two at half size, three wide ones at quarter size (the code)."""
+def unet_encoder(image_shape, filters, bottleneck_multiplier, code_convs=4, clip_indicators=True):
+    """f: two blocks at full size, two at half size, `code_convs` wide ones at quarter size (the
+    code); with `clip_indicators`, the input first gains channels marking its clipped pixels."""
     if image_shape[0] % 4 or image_shape[1] % 4:
         raise ValueError(
             "The U-Net pools twice, so image height and width must be multiples of 4. "
             f"Received: image_shape={tuple(image_shape)}"
         )
     inputs = keras.Input(shape=image_shape, name="image")
-    full = conv_block(conv_block(inputs, filters, "full1"), filters, "full2")
+    x = noise.ClipIndicators(name="clip_indicators")(inputs) if clip_indicators else inputs
+    full = conv_block(conv_block(x, filters, "full1"), filters, "full2")
     half = keras.layers.MaxPooling2D(2, name="pool1")(full)
     half = conv_block(conv_block(half, filters * 2, "half1"), filters * 2, "half2")
     code = keras.layers.MaxPooling2D(2, name="pool2")(half)
-    for index in range(1, 4):
+    for index in range(1, code_convs + 1):
         code = conv_block(code, filters * bottleneck_multiplier, f"code{index}")
     return keras.Model(inputs, [code, half, full], name="encoder")
 

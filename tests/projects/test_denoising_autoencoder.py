@@ -12,6 +12,7 @@ from common import config as config_lib
 from common import data as common_data
 from projects.denoising_autoencoder import config as project_config
 from projects.denoising_autoencoder import data, evaluate, model, noise, regularizers, train
+from tests import layer_testing
 from tests.projects import conftest
 
 
@@ -65,6 +66,17 @@ def test_corruption_layer_is_noisy_in_training_only_and_seeded():
     assert not np.allclose(first, images) and not np.allclose(first, second)  # Fresh noise.
     repeat = keras.ops.convert_to_numpy(noise.Corruption("gaussian", 0.3, 5)(images, training=True))
     np.testing.assert_allclose(repeat, first)  # Same seed, same stream.
+
+
+def test_clip_indicators_mark_black_and_white_pixels(tmp_path):
+    images = np.array([[[[0.0], [0.4], [1.0]], [[1.0], [0.0], [0.7]]]], "float32")
+    output = keras.ops.convert_to_numpy(noise.ClipIndicators()(images))
+    np.testing.assert_array_equal(output[..., 0], images[..., 0])
+    np.testing.assert_array_equal(output[..., 1], [[[1, 0, 0], [0, 1, 0]]])
+    np.testing.assert_array_equal(output[..., 2], [[[0, 0, 1], [1, 0, 0]]])
+    layer_testing.check_layer(noise.ClipIndicators, {"low": -0.5}, (4, 3, 2), (4, 3, 6), tmp_path)
+    with pytest.raises(ValueError, match="low must be below high. Received: low=1.0, high=1.0"):
+        noise.ClipIndicators(low=1.0)
 
 
 # Penalties against hand computations.
@@ -202,9 +214,14 @@ def test_every_variant_round_trips_through_a_keras_file(tmp_path, name):
 
 
 def test_unet_passes_full_and_half_size_maps_past_its_code():
-    config = smoke_config(unet_filters=4, unet_bottleneck_multiplier=3)
+    config = smoke_config(unet_filters=4, unet_bottleneck_multiplier=3, unet_code_convs=2)
     network = model.build_model(config, "unet_denoising")
     encoder = network.get_layer("encoder")
+    assert encoder.get_layer("clip_indicators").output.shape == (None, 28, 28, 3)
+    assert [layer.name for layer in encoder.layers if layer.name.endswith("_conv")][-2:] == [
+        "code1_conv",
+        "code2_conv",
+    ]
     shapes = [tuple(output.shape) for output in encoder.outputs]
     assert shapes == [(None, 7, 7, 12), (None, 14, 14, 8), (None, 28, 28, 4)]
     decoder = network.get_layer("decoder")
