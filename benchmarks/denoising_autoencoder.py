@@ -10,8 +10,8 @@ Both recipes use the cores alike (the table's "cores busy" column: 1.48 for both
 when pauses took a quarter of the wall time), so on a quiet machine the CPU budget is the same
 as 600 s of wall time. Measured 2026-12-01 with this clock: keras-io 18.43 dB (60.0 epochs),
 ours 20.37 dB (16.1 epochs), +1.95 dB (before the clip-indicator U-Net: +1.87 dB); with the
-wall clock on 2026-11-30, +1.82 and +1.85 dB at 600 s and +1.90 dB at 240 s. The published recipe trains for 150 epochs, which
-would take about 30 minutes per model on this machine.
+wall clock on 2026-11-30, +1.82 and +1.85 dB at 600 s and +1.90 dB at 240 s. The published
+recipe trains for 150 epochs, which would take about 30 minutes per model on this machine.
 
 Ours is the project's `unet_denoising` variant as the full preset builds it (batch
 `conv_batch_size`, Adam at `unet_learning_rate`, log-MSE loss), except that its cosine
