@@ -88,7 +88,9 @@ def add_variants(report, config, plan, variants):
         "Models that never saw noise in training are scored on noise too: that is what the "
         "denoising criterion is for. Code L1 is the mean |h_j|; 'inactive' is the fraction of "
         f"code values with |h_j| < {evaluate.ACTIVE_THRESHOLD}; ||J|| is the encoder's Jacobian "
-        "Frobenius norm on test images (dense encoders only).",
+        "Frobenius norm on test images: exact for the dense encoders; for the convolutional "
+        f"ones, Hutchinson's estimate from {evaluate.JACOBIAN_PROBES} random projections "
+        "per image.",
     )
     names = [name for name in config.variants if name in variants]
     report.add_table(
