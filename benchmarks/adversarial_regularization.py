@@ -109,8 +109,7 @@ def markdown(document, config):
         "# adversarial_regularization benchmark",
         "",
         f"{document['task']}. Whole test set; at most {config.epochs} epochs each (early "
-        "stopping on validation loss). Machine: "
-        f"{hardware.get('cpu_model', '?')}, {hardware.get('logical_cores', '?')} cores; "
+        f"stopping on validation loss). Machine: {runner.machine(hardware)}; "
         f"preset {metadata['preset']}.",
         "",
         "| " + " | ".join(header) + " |",

@@ -8,6 +8,7 @@ Benchmarks measure; tests never depend on their timings.
 
 import dataclasses
 import json
+import math
 import os
 import pathlib
 import resource
@@ -174,8 +175,8 @@ def markdown_table(project, results, targets, metadata):
     lines = [
         f"# {project} benchmark",
         "",
-        f"Machine: {hardware.get('cpu_model', '?')}, {hardware.get('logical_cores', '?')} "
-        f"cores; data: {metadata.get('data_source', {}).get('location', '?')}",
+        f"Machine: {machine(hardware)}; "
+        f"data: {metadata.get('data_source', {}).get('location', '?')}",
         "",
         *(budget_lines if budgets else []),
         "| " + " | ".join(header) + " |",
@@ -212,29 +213,51 @@ class TimeLimit(keras.callbacks.Callback):
 
     `clock="wall"` counts real time; `clock="process"` counts this process's CPU seconds (all
     threads), a budget that a pause of the machine does not eat. Both are always recorded.
+
+    With `slice_seconds`, each `fit()` call also stops after that much time, and the budget,
+    steps and clocks add up across calls until `exhausted`: recipes can then train in turns, one
+    slice each (`train_in_turns`), so that a machine whose speed drifts slows them all alike.
     """
 
-    def __init__(self, seconds, clock="wall"):
+    def __init__(self, seconds, clock="wall", slice_seconds=None):
         super().__init__()
+        if slice_seconds is not None and not slice_seconds > 0:
+            raise ValueError(f"slice_seconds must be > 0. Received: slice_seconds={slice_seconds}")
         self.seconds = float(seconds)
         self.clock = clock
+        self.slice_seconds = slice_seconds
         self._now = callbacks.clock_function(clock)
+        self._reset()
 
-    def on_train_begin(self, logs=None):
-        self.start = time.perf_counter()
-        self.start_cpu = time.process_time()
-        self.start_clock = self._now()
+    def _reset(self):
+        self.spent = 0.0  # Seconds of `clock` in finished fit() calls.
+        self.train_seconds = 0.0
+        self.train_cpu_seconds = 0.0
         self.finished_steps = 0  # Steps of finished epochs.
         self.epoch_steps = 0  # Steps of the epoch in progress.
         self.epochs_started = 0
+        self.turns = 0
+
+    @property
+    def exhausted(self):
+        return self.spent >= self.seconds
+
+    def on_train_begin(self, logs=None):
+        if self.slice_seconds is None:
+            self._reset()
+        self.turns += 1
+        self.start = time.perf_counter()
+        self.start_cpu = time.process_time()
+        self.start_clock = self._now()
 
     def on_epoch_begin(self, epoch, logs=None):
-        self.epochs_started = epoch + 1
+        self.epochs_started += 1
         self.epoch_steps = 0
 
     def on_train_batch_end(self, batch, logs=None):
         self.epoch_steps = batch + 1  # `batch` is the last step run (steps_per_execution > 1).
-        if self._now() - self.start_clock >= self.seconds:
+        used = self._now() - self.start_clock
+        if self.spent + used >= self.seconds or used >= (self.slice_seconds or math.inf):
             self.model.stop_training = True
 
     def on_epoch_end(self, epoch, logs=None):
@@ -242,18 +265,60 @@ class TimeLimit(keras.callbacks.Callback):
         self.epoch_steps = 0
 
     def on_train_end(self, logs=None):
-        self.end = time.perf_counter()
-        self.end_cpu = time.process_time()
+        self.finished_steps += self.epoch_steps  # An epoch cut short without on_epoch_end.
+        self.epoch_steps = 0
+        self.spent += self._now() - self.start_clock
+        self.train_seconds += time.perf_counter() - self.start
+        self.train_cpu_seconds += time.process_time() - self.start_cpu
 
     def summary(self):
         return {
             "budget_seconds": self.seconds,
             "budget_clock": self.clock,
-            "train_seconds": self.end - self.start,
-            "train_cpu_seconds": self.end_cpu - self.start_cpu,
+            "train_seconds": self.train_seconds,
+            "train_cpu_seconds": self.train_cpu_seconds,
             "steps": self.finished_steps + self.epoch_steps,
             "epochs_started": self.epochs_started,
+            "turns": self.turns,
         }
+
+
+@dataclasses.dataclass
+class Contestant:
+    """One recipe of a race in turns: its model, training data and `TimeLimit` (with slices)."""
+
+    model: keras.Model
+    data: object
+    limit: TimeLimit
+    callbacks: tuple = ()
+
+
+def train_in_turns(contestants, verbose=2):
+    """Trains each contestant for one slice of its budget, then the next, round after round,
+    until every budget is spent. All recipes then see the same machine: a host that slows down
+    for ten minutes slows each of them, not only whichever was training at the time."""
+    if any(contestant.limit.slice_seconds is None for contestant in contestants):
+        raise ValueError("train_in_turns needs TimeLimit(..., slice_seconds=...) for each recipe.")
+    while waiting := [contestant for contestant in contestants if not contestant.limit.exhausted]:
+        for contestant in waiting:
+            contestant.model.fit(
+                contestant.data,
+                epochs=1_000_000,
+                callbacks=[contestant.limit, *contestant.callbacks],
+                shuffle=False,
+                verbose=verbose,
+            )
+
+
+def machine(hardware):
+    """A line like "AMD EPYC (avx2, fma; oneDNN on), 2 cores": the CPU's name alone does not
+    say whether it has AVX-512, which changed the speed of the same benchmark several times."""
+    extensions = ", ".join(hardware.get("cpu_vector_extensions") or ["?"])
+    onednn = {True: "on", False: "off"}.get(hardware.get("onednn"), "?")
+    return (
+        f"{hardware.get('cpu_model', '?')} ({extensions}; oneDNN {onednn}), "
+        f"{hardware.get('logical_cores', '?')} cores"
+    )
 
 
 def write_document(project, document, markdown, output_dir=RESULTS_DIR):

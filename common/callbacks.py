@@ -218,6 +218,8 @@ class WallClockCosineDecay(keras.callbacks.Callback):
     Formula:
         lr(t) = initial_learning_rate * (1 + cos(pi * min(t / seconds, 1))) / 2
 
+    where t is the time spent in this `fit()` call or, with `resume=True`, in all of them.
+
     Example:
 
     ```python
@@ -230,9 +232,12 @@ class WallClockCosineDecay(keras.callbacks.Callback):
         seconds: The time budget over which the rate decays to zero. Must be > 0.
         clock: `"wall"` (elapsed real time) or `"process"` (CPU seconds of this process, all
             threads together: a budget immune to the machine pausing). Defaults to `"wall"`.
+        resume: If `True`, time spent in earlier `fit()` calls counts too, so a model trained in
+            turns with others (one slice of the budget per call) continues its schedule where
+            the last call left it; only time inside `fit()` counts. Defaults to `False`.
     """
 
-    def __init__(self, initial_learning_rate, seconds, clock="wall"):
+    def __init__(self, initial_learning_rate, seconds, clock="wall", resume=False):
         super().__init__()
         if not initial_learning_rate > 0:
             raise ValueError(
@@ -244,7 +249,9 @@ class WallClockCosineDecay(keras.callbacks.Callback):
         self.initial_learning_rate = float(initial_learning_rate)
         self.seconds = float(seconds)
         self.clock = clock
+        self.resume = bool(resume)
         self._now = clock_function(clock)
+        self.spent_before = 0.0  # Seconds spent in earlier fit() calls (counted with `resume`).
 
     def on_train_begin(self, logs=None):
         if isinstance(
@@ -254,19 +261,29 @@ class WallClockCosineDecay(keras.callbacks.Callback):
                 "WallClockCosineDecay sets the learning rate itself: compile the model with a "
                 "constant learning rate, not a LearningRateSchedule."
             )
+        if not self.resume:
+            self.spent_before = 0.0
         self.start = self._now()
-        self.learning_rate = self.initial_learning_rate
+        self.learning_rate = self._rate()
 
     def on_train_batch_begin(self, batch, logs=None):
-        fraction = min(1.0, (self._now() - self.start) / self.seconds)
-        self.learning_rate = self.initial_learning_rate * 0.5 * (1.0 + math.cos(math.pi * fraction))
+        self.learning_rate = self._rate()
         self.model.optimizer.learning_rate.assign(self.learning_rate)
+
+    def on_train_end(self, logs=None):
+        self.spent_before += self._now() - self.start
+
+    def _rate(self):
+        spent = self.spent_before + self._now() - self.start
+        fraction = min(1.0, spent / self.seconds)
+        return self.initial_learning_rate * 0.5 * (1.0 + math.cos(math.pi * fraction))
 
     def get_config(self):
         return {
             "initial_learning_rate": self.initial_learning_rate,
             "seconds": self.seconds,
             "clock": self.clock,
+            "resume": self.resume,
         }
 
     @classmethod

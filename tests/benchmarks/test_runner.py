@@ -1,6 +1,8 @@
 """The benchmark runner: budgets stop training, samples are counted by steps, tables say so."""
 
 import dataclasses
+import functools
+import itertools
 import os
 
 import keras
@@ -102,3 +104,52 @@ def test_extra_scores_join_the_result_and_get_a_column():
     assert result["test_accuracy_with_tta"] == 0.5
     table = runner.markdown_table("tiny", [result], (0.5,), {})
     assert "| test acc (TTA) |" in table and "| 0.5000 |" in table
+
+
+def test_time_limit_with_slices_adds_up_across_fit_calls():
+    configuration = tiny_configuration()
+    model = configuration.build()
+    limit = runner.TimeLimit(1e9, clock="process", slice_seconds=1e-9)
+    for _ in range(3):  # Each call stops after its first step: its slice is spent.
+        model.fit(configuration.train, epochs=100, callbacks=[limit], verbose=0)
+    summary = limit.summary()
+    assert (summary["steps"], summary["epochs_started"], summary["turns"]) == (3, 3, 3)
+    assert summary["train_cpu_seconds"] > 0 and not limit.exhausted
+    with pytest.raises(ValueError, match="slice_seconds=0"):
+        runner.TimeLimit(1.0, slice_seconds=0)
+
+
+def test_train_in_turns_alternates_until_every_budget_is_spent():
+    order = []
+
+    class Recorder(keras.callbacks.Callback):
+        def __init__(self, name):
+            super().__init__()
+            self.name = name
+
+        def on_train_begin(self, logs=None):
+            order.append(self.name)
+
+    contestants = []
+    for name, seconds in (("first", 6), ("second", 12)):
+        configuration = tiny_configuration()
+        limit = runner.TimeLimit(seconds, clock="wall", slice_seconds=2)
+        # A fake clock that ticks one second per reading: a turn reads it at its start, after
+        # each of its two steps and at its end, so it spends 3 seconds.
+        limit._now = functools.partial(next, itertools.count())
+        contestants.append(
+            runner.Contestant(configuration.build(), configuration.train, limit, (Recorder(name),))
+        )
+    runner.train_in_turns(contestants, verbose=0)
+    assert all(contestant.limit.exhausted for contestant in contestants)
+    assert order == ["first", "second"] * 2 + ["second"] * 2
+    assert [contestant.limit.summary()["steps"] for contestant in contestants] == [4, 8]
+    with pytest.raises(ValueError, match="slice_seconds"):
+        runner.train_in_turns([runner.Contestant(None, None, runner.TimeLimit(1.0))])
+
+
+def test_machine_names_the_vector_extensions_and_onednn():
+    hardware = {"cpu_model": "AMD EPYC", "logical_cores": 2, "onednn": True}
+    hardware["cpu_vector_extensions"] = ["avx2", "fma"]
+    assert runner.machine(hardware) == "AMD EPYC (avx2, fma; oneDNN on), 2 cores"
+    assert runner.machine({}) == "? (?; oneDNN ?), ? cores"

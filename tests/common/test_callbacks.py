@@ -287,6 +287,19 @@ def test_wall_clock_cosine_decay_rejects_a_schedule_and_bad_arguments():
 
 
 def test_wall_clock_cosine_decay_config_keeps_its_clock():
-    schedule = WallClockCosineDecay(0.1, seconds=5, clock="process")
+    schedule = WallClockCosineDecay(0.1, seconds=5, clock="process", resume=True)
     restored = WallClockCosineDecay.from_config(schedule.get_config())
     assert (restored.initial_learning_rate, restored.seconds, restored.clock) == (0.1, 5, "process")
+    assert restored.resume
+
+
+@pytest.mark.parametrize("resume", [False, True])
+def test_wall_clock_cosine_decay_resumes_across_fit_calls_only_when_asked(resume):
+    model = _regression_model()
+    x = np.ones((32, 2), "float32")
+    schedule = WallClockCosineDecay(0.1, seconds=1e6, resume=resume)
+    schedule.spent_before = 5e5  # As if half the budget went to an earlier fit() call.
+    model.fit(x, x[:, :1], batch_size=8, callbacks=[schedule], verbose=0)
+    # Resumed: halfway along the cosine, lr = 0.1 * (1 + cos(pi / 2)) / 2 = 0.05.
+    assert schedule.learning_rate == pytest.approx(0.05 if resume else 0.1, abs=1e-4)
+    assert schedule.spent_before > (5e5 if resume else 0.0)

@@ -292,5 +292,6 @@ def test_run_metadata_outside_a_git_repo(tmp_path, monkeypatch):
     assert {"python", "numpy", "keras", "tensorflow", "keras_backend"} <= set(metadata["versions"])
     hardware = metadata["hardware"]
     assert {"platform", "cpu_model", "logical_cores", "total_memory_gb", "gpus"} <= set(hardware)
+    assert {"cpu_vector_extensions", "onednn"} <= set(hardware)
     assert hardware["peak_memory_mb"] is None or hardware["peak_memory_mb"] > 0
     json.dumps(metadata, allow_nan=False)  # plain JSON all the way down
