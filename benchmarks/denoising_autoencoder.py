@@ -16,7 +16,9 @@ recipe trains for 150 epochs, which would take about 30 minutes per model on thi
 The two recipes train in turns (`runner.train_in_turns`), one slice of 60 s x cores of their
 budget at a time, instead of one after the other: the CPU time that one step costs changed by 2x
 within minutes on a shared host (2026-12-01), and a recipe trained during the slow spell would
-lose steps to the host, not to its design. In turns, both see the same spells.
+lose steps to the host, not to its design. In turns, both see the same spells. Measured so on
+2026-12-01 on a slower AVX2-only EPYC with oneDNN on: keras-io 18.22 and 18.16 dB (20.4 and 18.7
+epochs), ours 20.15 and 20.11 dB (5.1 and 4.7 epochs), +1.92 and +1.95 dB in two runs.
 
 Ours is the project's `unet_denoising` variant as the full preset builds it (batch
 `conv_batch_size`, Adam at `unet_learning_rate`, log-MSE loss), except that its cosine
