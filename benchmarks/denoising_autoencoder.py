@@ -1,17 +1,18 @@
 """Fashion-MNIST denoising at Gaussian sigma 0.5: our U-Net denoising autoencoder against the
 keras-io `autoencoder` recipe, both trained for the same time on the same machine.
 
-The budget is 10 minutes of all cores each in the full preset. It is measured on the process's
-CPU clock (`time.process_time`, all threads) as 600 s x the cores this process may use, not on
-the wall clock: the virtual machines this is developed on are paused by their host for tens of
-seconds at random (measured 2026-12-01: 30 s and longer with both cores idle in the middle of a
-training run), and a wall clock charges those pauses to whichever recipe happens to be running.
-Both recipes use the cores alike (the table's "cores busy" column: 1.48 for both on 2026-12-01,
-when pauses took a quarter of the wall time), so on a quiet machine the CPU budget is the same
-as 600 s of wall time. Measured 2026-12-01 with this clock: keras-io 18.43 dB (60.0 epochs),
-ours 20.37 dB (16.1 epochs), +1.95 dB (before the clip-indicator U-Net: +1.87 dB); with the
-wall clock on 2026-11-30, +1.82 and +1.85 dB at 600 s and +1.90 dB at 240 s. The published
-recipe trains for 150 epochs, which would take about 30 minutes per model on this machine.
+The budget is 10 minutes of all cores each in the full preset. It is measured on the process's CPU
+clock (`time.process_time`, all threads) as 600 s x the cores this process may use, not on the wall
+clock: the virtual machines this is developed on are paused by their host for tens of seconds at
+random (measured 2026-12-01: 30 s and longer with both cores idle in the middle of a training run),
+and a wall clock charges those pauses to whichever recipe happens to be running. The two recipes do
+not use the cores alike (the table's "cores busy" column: 1.48 for both in one run, 1.64 for
+keras-io and 1.84 for ours in the runs in turns below), so equal CPU time gave ours 11 % less wall
+time there than the reference: the CPU clock does not favour ours. Measured 2026-12-01 with this
+clock: keras-io 18.43 dB (60.0 epochs), ours 20.37 dB (16.1 epochs), +1.95 dB (before the
+clip-indicator U-Net: +1.87 dB); with the wall clock on 2026-11-30, +1.82 and +1.85 dB at 600 s and
++1.90 dB at 240 s. The published recipe trains for 150 epochs, which would take about 30 minutes per
+model on this machine.
 
 The two recipes train in turns (`runner.train_in_turns`), one slice of 60 s x cores of their
 budget at a time, instead of one after the other: the CPU time that one step costs changed by 2x

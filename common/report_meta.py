@@ -137,13 +137,14 @@ def cpu_vector_extensions():
 
 
 def onednn_enabled():
-    """Whether TensorFlow runs its oneDNN CPU kernels (see `common/__init__.py`)."""
+    """Whether TensorFlow runs its oneDNN CPU kernels (see `common/__init__.py`); None when
+    TensorFlow cannot say."""
     try:
         from tensorflow.python.util import _pywrap_util_port
 
         return bool(_pywrap_util_port.IsMklEnabled())
     except Exception:
-        return os.environ.get("TF_ENABLE_ONEDNN_OPTS")
+        return None
 
 
 def _total_memory_gb():
