@@ -213,10 +213,14 @@ class WallClockCosineDecay(keras.callbacks.Callback):
     A learning-rate schedule (book Section 8.3.1) is usually written in steps, but a race against
     the clock does not know in advance how many steps fit in it: this schedule reads the elapsed
     time before every batch, so the rate reaches zero exactly when the budget is spent, whatever
-    the machine's speed. Pair it with a callback that stops training at the same budget.
+    the machine's speed. Pair it with a callback that stops training at the same budget. An
+    optional warm-up first raises the rate linearly from zero, so that Adam's first, poorly
+    estimated steps (and batch normalization's first statistics) are taken with small steps.
 
     Formula:
-        lr(t) = initial_learning_rate * (1 + cos(pi * min(t / seconds, 1))) / 2
+        f = min(t / seconds, 1), w = warmup_fraction
+        lr(t) = initial_learning_rate * f / w                              if f < w
+        lr(t) = initial_learning_rate * (1 + cos(pi * (f - w) / (1 - w))) / 2   otherwise
 
     where t is the time spent in this `fit()` call or, with `resume=True`, in all of them.
 
@@ -228,16 +232,21 @@ class WallClockCosineDecay(keras.callbacks.Callback):
     ```
 
     Args:
-        initial_learning_rate: The rate at time 0. Must be > 0.
+        initial_learning_rate: The peak rate: at time 0, or at the end of the warm-up. Must be
+            > 0.
         seconds: The time budget over which the rate decays to zero. Must be > 0.
         clock: `"wall"` (elapsed real time) or `"process"` (CPU seconds of this process, all
             threads together: a budget immune to the machine pausing). Defaults to `"wall"`.
         resume: If `True`, time spent in earlier `fit()` calls counts too, so a model trained in
             turns with others (one slice of the budget per call) continues its schedule where
             the last call left it; only time inside `fit()` counts. Defaults to `False`.
+        warmup_fraction: The share of the budget over which the rate first rises linearly from
+            zero, in [0, 1). Defaults to `0.0` (no warm-up).
     """
 
-    def __init__(self, initial_learning_rate, seconds, clock="wall", resume=False):
+    def __init__(
+        self, initial_learning_rate, seconds, clock="wall", resume=False, warmup_fraction=0.0
+    ):
         super().__init__()
         if not initial_learning_rate > 0:
             raise ValueError(
@@ -246,10 +255,15 @@ class WallClockCosineDecay(keras.callbacks.Callback):
             )
         if not seconds > 0:
             raise ValueError(f"seconds must be > 0. Received: seconds={seconds}")
+        if not 0 <= warmup_fraction < 1:
+            raise ValueError(
+                f"warmup_fraction must be in [0, 1). Received: warmup_fraction={warmup_fraction}"
+            )
         self.initial_learning_rate = float(initial_learning_rate)
         self.seconds = float(seconds)
         self.clock = clock
         self.resume = bool(resume)
+        self.warmup_fraction = float(warmup_fraction)
         self._now = clock_function(clock)
         self.spent_before = 0.0  # Seconds spent in earlier fit() calls (counted with `resume`).
 
@@ -275,8 +289,11 @@ class WallClockCosineDecay(keras.callbacks.Callback):
 
     def _rate(self):
         spent = self.spent_before + self._now() - self.start
-        fraction = min(1.0, spent / self.seconds)
-        return self.initial_learning_rate * 0.5 * (1.0 + math.cos(math.pi * fraction))
+        fraction, warmup = min(1.0, spent / self.seconds), self.warmup_fraction
+        if fraction < warmup:
+            return self.initial_learning_rate * fraction / warmup
+        decayed = (fraction - warmup) / (1.0 - warmup)
+        return self.initial_learning_rate * 0.5 * (1.0 + math.cos(math.pi * decayed))
 
     def get_config(self):
         return {
@@ -284,6 +301,7 @@ class WallClockCosineDecay(keras.callbacks.Callback):
             "seconds": self.seconds,
             "clock": self.clock,
             "resume": self.resume,
+            "warmup_fraction": self.warmup_fraction,
         }
 
     @classmethod

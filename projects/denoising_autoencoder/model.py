@@ -200,8 +200,15 @@ def build_model(config, variant, image_shape=(28, 28, 1), steps_per_epoch=None, 
     if not model.built:
         model(keras.ops.zeros((1, *image_shape)))  # Subclassed models build on a first call.
     epochs = config.conv_epochs if variant.architecture in CONVOLUTIONAL else config.epochs
-    learning_rate = config.unet_learning_rate if variant.architecture == "unet" else None
-    compile_model(model, config, variant.loss, epochs * (steps_per_epoch or 422), learning_rate)
+    unet = variant.architecture == "unet"
+    compile_model(
+        model,
+        config,
+        variant.loss,
+        epochs * (steps_per_epoch or 422),
+        config.unet_learning_rate if unet else None,
+        config.unet_warmup_fraction if unet else 0.0,
+    )
     return model
 
 
@@ -221,13 +228,18 @@ class PeakSignalToNoiseRatio(keras.metrics.Mean):
         return {"name": self.name, "dtype": self.dtype}
 
 
-def compile_model(model, config, loss, decay_steps, learning_rate=None):
-    """Adam with a cosine learning-rate decay to zero over `decay_steps` (None: a constant rate,
-    for a schedule set by a callback); the loss named by the variant."""
+def compile_model(model, config, loss, decay_steps, learning_rate=None, warmup_fraction=0.0):
+    """Adam with a cosine learning-rate decay to zero over `decay_steps`, after a linear warm-up
+    from zero over their first `warmup_fraction` (None: a constant rate, for a schedule set by a
+    callback); the loss named by the variant."""
     learning_rate = learning_rate or config.learning_rate
     if decay_steps is not None:
+        warmup_steps = round(warmup_fraction * decay_steps)
         learning_rate = keras.optimizers.schedules.CosineDecay(
-            learning_rate, decay_steps=max(1, decay_steps)
+            0.0 if warmup_steps else learning_rate,
+            decay_steps=max(1, decay_steps - warmup_steps),
+            warmup_target=learning_rate if warmup_steps else None,
+            warmup_steps=warmup_steps,
         )
     loss = LOSSES[loss]
     model.compile(

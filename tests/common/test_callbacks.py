@@ -284,13 +284,29 @@ def test_wall_clock_cosine_decay_rejects_a_schedule_and_bad_arguments():
         WallClockCosineDecay(-1, seconds=5)
     with pytest.raises(ValueError, match="clock='cpu'"):
         WallClockCosineDecay(0.1, seconds=5, clock="cpu")
+    with pytest.raises(ValueError, match="warmup_fraction=1"):
+        WallClockCosineDecay(0.1, seconds=5, warmup_fraction=1)
+
+
+@pytest.mark.parametrize(
+    "elapsed, expected",
+    # Budget 100 s, warm-up 10 s: halfway up, the peak, halfway down the cosine, zero.
+    [(5.0, 0.05), (10.0, 0.1), (55.0, 0.05), (100.0, 0.0), (150.0, 0.0)],
+)
+def test_wall_clock_cosine_decay_warms_up_linearly_then_follows_the_cosine(elapsed, expected):
+    schedule = WallClockCosineDecay(0.1, seconds=100, warmup_fraction=0.1)
+    schedule._now = lambda: elapsed  # A fake clock: `elapsed` seconds after a start at 0.
+    schedule.start, schedule.spent_before = 0.0, 0.0
+    assert schedule._rate() == pytest.approx(expected, abs=1e-9)
 
 
 def test_wall_clock_cosine_decay_config_keeps_its_clock():
-    schedule = WallClockCosineDecay(0.1, seconds=5, clock="process", resume=True)
+    schedule = WallClockCosineDecay(
+        0.1, seconds=5, clock="process", resume=True, warmup_fraction=0.05
+    )
     restored = WallClockCosineDecay.from_config(schedule.get_config())
     assert (restored.initial_learning_rate, restored.seconds, restored.clock) == (0.1, 5, "process")
-    assert restored.resume
+    assert restored.resume and restored.warmup_fraction == 0.05
 
 
 @pytest.mark.parametrize("resume", [False, True])
