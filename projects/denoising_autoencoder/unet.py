@@ -31,7 +31,7 @@ REPORT_NOTE = (  # The report's explanation of this model.
     "Its input also carries two indicator channels for the pixels the noise clipped to 0 or 1: "
     "a pixel read as exactly 0 only says that x + noise <= 0, a censored observation that "
     "weighs the clean value differently from a dark grey pixel, and a convolution alone hardly "
-    "tells the two apart (+0.03 dB at equal steps). Finally, the learning rate first rises "
+    "tells the two apart (+0.03 dB at equal steps). A fourth training choice: the rate first rises "
     "linearly from zero over 5 % of the training (a warm-up: Adam's first moment estimates and "
     "batch normalization's first statistics are poor, so the first steps are kept small), "
     "then decays along a cosine (+0.05 and +0.09 dB at 2,000 steps on two seeds)."
