@@ -24,8 +24,8 @@ U-Net's learning-rate warm-up, keras-io 18.21 and 18.20 dB, ours 20.18 dB twice:
 
 Ours is the project's `unet_denoising` variant as the full preset builds it (batch
 `conv_batch_size`, Adam at `unet_learning_rate`, log-MSE loss), except that its learning-rate
-warm-up (the first `unet_warmup_fraction`) and cosine decay run over the same CPU-time budget
-(common.callbacks.WallClockCosineDecay on the process clock) instead of over a number of epochs:
+warm-up (the first `unet_warmup_fraction`) and decay (`unet_decay`) run over the same CPU-time
+budget (common.schedules.WallClockDecay on the process clock) instead of over a number of epochs:
 a race against the clock cannot know its step count ahead.
 
 Score: mean test PSNR (`tf.image.psnr`) and SSIM of g(f(n(x))) against the clean x, with n the
@@ -39,9 +39,9 @@ import keras
 import tensorflow as tf
 
 from benchmarks import runner
-from common import callbacks, training
 from common import config as config_lib
 from common import report as report_lib
+from common import schedules, training
 from projects.denoising_autoencoder import config as project_config
 from projects.denoising_autoencoder import data, evaluate, model, train
 
@@ -79,18 +79,19 @@ def keras_io_data(datasets, config):
 
 
 def build_ours(config, image_shape, seconds):
-    """unet_denoising with a constant base rate, which `WallClockCosineDecay` then warms up and
+    """unet_denoising with a constant base rate, which `WallClockDecay` then warms up and
     anneals over this recipe's own share of the clock (`resume`: it trains in turns with the
     reference)."""
     network = model.build_model(config, VARIANT, image_shape)
     variant = model.main_variants(config)[VARIANT]
     model.compile_model(network, config, variant.loss, None, config.unet_learning_rate)
-    schedule = callbacks.WallClockCosineDecay(
+    schedule = schedules.WallClockDecay(
         config.unet_learning_rate,
         seconds,
         clock=CLOCK,
         resume=True,
         warmup_fraction=config.unet_warmup_fraction,
+        decay=config.unet_decay,
     )
     return network, [schedule]
 

@@ -10,7 +10,7 @@ augmentation (`train.evaluate_once`: 6 views, mirror x shifts), in its own colum
 
 On CIFAR-10 the full preset races the clock instead of counting epochs: each recipe gets the same
 wall-time budget (10 minutes, the issue's first target), and ours anneals its learning rate over
-that budget (common.callbacks.WallClockCosineDecay) so it ends at a low rate whatever the speed.
+that budget (common.schedules.WallClockDecay) so it ends at a low rate whatever the speed.
 A third suite gives a wider version of our network 30 minutes (the second target), alone.
 
 `python -m benchmarks image_classification` runs every suite (about 50 minutes on 2 cores:
@@ -23,8 +23,8 @@ import math
 import keras
 
 from benchmarks import runner
-from common import callbacks
 from common import config as config_lib
+from common import schedules
 from projects.image_classification import config as project_config
 from projects.image_classification import data, model, train
 
@@ -173,14 +173,14 @@ def tta_scores(config, datasets):
 
 def headline_recipe(config, train_size, seconds):
     """(build, callbacks, epochs) of our headline: its step-based schedule over its epochs, or,
-    under a budget, a constant compiled rate that `WallClockCosineDecay` anneals over the clock."""
+    under a budget, a constant compiled rate that `WallClockDecay` anneals over the clock."""
     steps = math.ceil(train_size / config.batch_size)
     if not seconds:
         return lambda: model.build_model(config, steps_per_epoch=steps), tuple, config.epochs
     constant = dataclasses.replace(config, schedule="constant")
     return (
         lambda: model.build_model(constant, steps_per_epoch=steps),
-        lambda: [callbacks.WallClockCosineDecay(config.learning_rate, seconds)],
+        lambda: [schedules.WallClockDecay(config.learning_rate, seconds)],
         MAX_BUDGET_EPOCHS,
     )
 

@@ -1,7 +1,8 @@
 """Keras callbacks shared by the projects: early stopping, a recorder, a curriculum, a clock.
 
 `CurriculumScheduler` lives in `common/curriculum.py` and `TrainingRecorder` (with
-`gradient_norm`) in `common/recorder.py`; both are re-exported here.
+`gradient_norm`) in `common/recorder.py`; both are re-exported here. The learning-rate schedule
+over a time budget, `WallClockDecay`, lives in `common/schedules.py` with its step-counted twin.
 """
 
 import math
@@ -19,7 +20,6 @@ __all__ = [
     "CurriculumScheduler",
     "TrainingRecorder",
     "ValidationEarlyStopping",
-    "WallClockCosineDecay",
     "gradient_norm",
 ]
 
@@ -204,106 +204,3 @@ def clock_function(clock):
     if clock not in CLOCKS:
         raise ValueError(f"clock must be one of {sorted(CLOCKS)}. Received: clock={clock!r}")
     return CLOCKS[clock]
-
-
-@keras.saving.register_keras_serializable(package="dlfb")
-class WallClockCosineDecay(keras.callbacks.Callback):
-    """Anneals the learning rate along a cosine over a time budget instead of over steps.
-
-    A learning-rate schedule (book Section 8.3.1) is usually written in steps, but a race against
-    the clock does not know in advance how many steps fit in it: this schedule reads the elapsed
-    time before every batch, so the rate reaches zero exactly when the budget is spent, whatever
-    the machine's speed. Pair it with a callback that stops training at the same budget. An
-    optional warm-up first raises the rate linearly from zero, so that Adam's first, poorly
-    estimated steps (and batch normalization's first statistics) are taken with small steps.
-
-    Formula:
-        f = min(t / seconds, 1), w = warmup_fraction
-        lr(t) = initial_learning_rate * f / w                              if f < w
-        lr(t) = initial_learning_rate * (1 + cos(pi * (f - w) / (1 - w))) / 2   otherwise
-
-    where t is the time spent in this `fit()` call or, with `resume=True`, in all of them.
-
-    Example:
-
-    ```python
-    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="mse")
-    model.fit(x, y, epochs=1000, callbacks=[WallClockCosineDecay(1e-3, seconds=240)])
-    ```
-
-    Args:
-        initial_learning_rate: The peak rate: at time 0, or at the end of the warm-up. Must be
-            > 0.
-        seconds: The time budget over which the rate decays to zero. Must be > 0.
-        clock: `"wall"` (elapsed real time) or `"process"` (CPU seconds of this process, all
-            threads together: a budget immune to the machine pausing). Defaults to `"wall"`.
-        resume: If `True`, time spent in earlier `fit()` calls counts too, so a model trained in
-            turns with others (one slice of the budget per call) continues its schedule where
-            the last call left it; only time inside `fit()` counts. Defaults to `False`.
-        warmup_fraction: The share of the budget over which the rate first rises linearly from
-            zero, in [0, 1). Defaults to `0.0` (no warm-up).
-    """
-
-    def __init__(
-        self, initial_learning_rate, seconds, clock="wall", resume=False, warmup_fraction=0.0
-    ):
-        super().__init__()
-        if not initial_learning_rate > 0:
-            raise ValueError(
-                "initial_learning_rate must be > 0. "
-                f"Received: initial_learning_rate={initial_learning_rate}"
-            )
-        if not seconds > 0:
-            raise ValueError(f"seconds must be > 0. Received: seconds={seconds}")
-        if not 0 <= warmup_fraction < 1:
-            raise ValueError(
-                f"warmup_fraction must be in [0, 1). Received: warmup_fraction={warmup_fraction}"
-            )
-        self.initial_learning_rate = float(initial_learning_rate)
-        self.seconds = float(seconds)
-        self.clock = clock
-        self.resume = bool(resume)
-        self.warmup_fraction = float(warmup_fraction)
-        self._now = clock_function(clock)
-        self.spent_before = 0.0  # Seconds spent in earlier fit() calls (counted with `resume`).
-
-    def on_train_begin(self, logs=None):
-        if isinstance(
-            self.model.optimizer._learning_rate, keras.optimizers.schedules.LearningRateSchedule
-        ):
-            raise ValueError(
-                "WallClockCosineDecay sets the learning rate itself: compile the model with a "
-                "constant learning rate, not a LearningRateSchedule."
-            )
-        if not self.resume:
-            self.spent_before = 0.0
-        self.start = self._now()
-        self.learning_rate = self._rate()
-
-    def on_train_batch_begin(self, batch, logs=None):
-        self.learning_rate = self._rate()
-        self.model.optimizer.learning_rate.assign(self.learning_rate)
-
-    def on_train_end(self, logs=None):
-        self.spent_before += self._now() - self.start
-
-    def _rate(self):
-        spent = self.spent_before + self._now() - self.start
-        fraction, warmup = min(1.0, spent / self.seconds), self.warmup_fraction
-        if fraction < warmup:
-            return self.initial_learning_rate * fraction / warmup
-        decayed = (fraction - warmup) / (1.0 - warmup)
-        return self.initial_learning_rate * 0.5 * (1.0 + math.cos(math.pi * decayed))
-
-    def get_config(self):
-        return {
-            "initial_learning_rate": self.initial_learning_rate,
-            "seconds": self.seconds,
-            "clock": self.clock,
-            "resume": self.resume,
-            "warmup_fraction": self.warmup_fraction,
-        }
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)

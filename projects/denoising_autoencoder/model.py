@@ -10,7 +10,7 @@ import dataclasses
 import keras
 import tensorflow as tf
 
-from common import losses
+from common import losses, schedules
 from projects.denoising_autoencoder import noise, regularizers, unet
 
 LOSSES = {
@@ -208,6 +208,7 @@ def build_model(config, variant, image_shape=(28, 28, 1), steps_per_epoch=None, 
         epochs * (steps_per_epoch or 422),
         config.unet_learning_rate if unet else None,
         config.unet_warmup_fraction if unet else 0.0,
+        config.unet_decay if unet else "cosine",
     )
     return model
 
@@ -228,18 +229,17 @@ class PeakSignalToNoiseRatio(keras.metrics.Mean):
         return {"name": self.name, "dtype": self.dtype}
 
 
-def compile_model(model, config, loss, decay_steps, learning_rate=None, warmup_fraction=0.0):
-    """Adam with a cosine learning-rate decay to zero over `decay_steps`, after a linear warm-up
-    from zero over their first `warmup_fraction` (None: a constant rate, for a schedule set by a
-    callback); the loss named by the variant."""
+def compile_model(
+    model, config, loss, decay_steps, learning_rate=None, warmup_fraction=0.0, decay="cosine"
+):
+    """Adam with a learning rate that rises linearly from zero over the first `warmup_fraction`
+    of `decay_steps`, then decays to zero along a cosine or a line (`common.schedules.
+    WarmupDecay`; `decay_steps=None`: a constant rate, for a schedule set by a callback); the
+    loss named by the variant."""
     learning_rate = learning_rate or config.learning_rate
     if decay_steps is not None:
-        warmup_steps = round(warmup_fraction * decay_steps)
-        learning_rate = keras.optimizers.schedules.CosineDecay(
-            0.0 if warmup_steps else learning_rate,
-            decay_steps=max(1, decay_steps - warmup_steps),
-            warmup_target=learning_rate if warmup_steps else None,
-            warmup_steps=warmup_steps,
+        learning_rate = schedules.WarmupDecay(
+            learning_rate, max(1, decay_steps), warmup_fraction, decay
         )
     loss = LOSSES[loss]
     model.compile(

@@ -11,7 +11,6 @@ from common.callbacks import (
     CurriculumScheduler,
     TrainingRecorder,
     ValidationEarlyStopping,
-    WallClockCosineDecay,
 )
 
 
@@ -129,7 +128,6 @@ def test_early_stopping_rejects_bad_arguments(arguments):
         ValidationEarlyStopping(monitor="val_accuracy", patience=2, start_from_epoch=1),
         TrainingRecorder(log_gradient_norm=False),
         CurriculumScheduler([3.0, 1.0, 2.0], pacing="step", full_data_epoch=2, seed=3),
-        WallClockCosineDecay(0.01, seconds=60),
     ],
 )
 def test_get_config_round_trips(callback):
@@ -254,68 +252,3 @@ def test_curriculum_shuffles_within_the_subset_deterministically():
 def test_curriculum_rejects_bad_arguments(arguments):
     with pytest.raises(ValueError, match="Received"):
         CurriculumScheduler(**{"difficulty": [1.0, 2.0], **arguments})
-
-
-def _regression_model(learning_rate=0.1):
-    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
-    model.compile(optimizer=keras.optimizers.SGD(learning_rate), loss="mse")
-    return model
-
-
-@pytest.mark.parametrize("clock", ["wall", "process"])
-@pytest.mark.parametrize("seconds, expected", [(1e6, 0.1), (1e-9, 0.0)])
-def test_wall_clock_cosine_decay_follows_the_clock(seconds, expected, clock):
-    model = _regression_model()
-    x = np.ones((32, 2), "float32")
-    schedule = WallClockCosineDecay(0.1, seconds=seconds, clock=clock)
-    model.fit(x, x[:, :1], batch_size=8, epochs=2, callbacks=[schedule], verbose=0)
-    assert schedule.learning_rate == pytest.approx(expected, abs=1e-6)
-    assert float(model.optimizer.learning_rate) == pytest.approx(expected, abs=1e-6)
-
-
-def test_wall_clock_cosine_decay_rejects_a_schedule_and_bad_arguments():
-    model = _regression_model(keras.optimizers.schedules.CosineDecay(0.1, 10))
-    x = np.ones((8, 2), "float32")
-    with pytest.raises(ValueError, match="constant learning rate"):
-        model.fit(x, x[:, :1], callbacks=[WallClockCosineDecay(0.1, 5)], verbose=0)
-    with pytest.raises(ValueError, match="seconds=0"):
-        WallClockCosineDecay(0.1, seconds=0)
-    with pytest.raises(ValueError, match="initial_learning_rate=-1"):
-        WallClockCosineDecay(-1, seconds=5)
-    with pytest.raises(ValueError, match="clock='cpu'"):
-        WallClockCosineDecay(0.1, seconds=5, clock="cpu")
-    with pytest.raises(ValueError, match="warmup_fraction=1"):
-        WallClockCosineDecay(0.1, seconds=5, warmup_fraction=1)
-
-
-@pytest.mark.parametrize(
-    "elapsed, expected",
-    # Budget 100 s, warm-up 10 s: halfway up, the peak, halfway down the cosine, zero.
-    [(5.0, 0.05), (10.0, 0.1), (55.0, 0.05), (100.0, 0.0), (150.0, 0.0)],
-)
-def test_wall_clock_cosine_decay_warms_up_linearly_then_follows_the_cosine(elapsed, expected):
-    schedule = WallClockCosineDecay(0.1, seconds=100, warmup_fraction=0.1)
-    schedule._now = lambda: elapsed  # A fake clock: `elapsed` seconds after a start at 0.
-    schedule.start, schedule.spent_before = 0.0, 0.0
-    assert schedule._rate() == pytest.approx(expected, abs=1e-9)
-
-
-def test_wall_clock_cosine_decay_config_keeps_its_clock():
-    schedule = WallClockCosineDecay(
-        0.1, seconds=5, clock="process", resume=True, warmup_fraction=0.05
-    )
-    restored = WallClockCosineDecay.from_config(schedule.get_config())
-    assert (restored.initial_learning_rate, restored.seconds, restored.clock) == (0.1, 5, "process")
-    assert restored.resume and restored.warmup_fraction == 0.05
-
-
-@pytest.mark.parametrize("resume", [False, True])
-def test_wall_clock_cosine_decay_resumes_across_fit_calls_only_when_asked(resume):
-    model = _regression_model()
-    x = np.ones((32, 2), "float32")
-    schedule = WallClockCosineDecay(0.1, seconds=1e6, resume=resume)
-    schedule.spent_before = 5e5  # As if half the budget went to an earlier fit() call.
-    model.fit(x, x[:, :1], batch_size=8, callbacks=[schedule], verbose=0)
-    # Resumed: halfway along the cosine, lr = 0.1 * (1 + cos(pi / 2)) / 2 = 0.05.
-    assert schedule.learning_rate == pytest.approx(0.05 if resume else 0.1, abs=1e-4)
-    assert schedule.spent_before > (5e5 if resume else 0.0)

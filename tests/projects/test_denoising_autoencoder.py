@@ -231,13 +231,20 @@ def test_unet_passes_full_and_half_size_maps_past_its_code():
     assert evaluate.encode(encoder, images).shape == (5, 7 * 7 * 12)
 
 
-def test_unet_learning_rate_warms_up_from_zero_then_decays_to_zero():
-    config = smoke_config(conv_epochs=2, unet_learning_rate=0.01, unet_warmup_fraction=0.1)
+@pytest.mark.parametrize(
+    "decay, at_step_28",
+    # Step 28 is a fifth of the way down: 1 - 0.2 on the line, (1 + cos(0.2 pi)) / 2 = 0.9045.
+    [("linear", 0.008), ("cosine", 0.009045)],
+)
+def test_unet_learning_rate_warms_up_from_zero_then_decays_to_zero(decay, at_step_28):
+    config = smoke_config(
+        conv_epochs=2, unet_learning_rate=0.01, unet_warmup_fraction=0.1, unet_decay=decay
+    )
     network = model.build_model(config, "unet_denoising", steps_per_epoch=50)  # 100 steps.
     schedule = network.optimizer._learning_rate
-    rates = [float(schedule(step)) for step in (0, 5, 10, 55, 100)]
-    # Up linearly over the first 10 steps, then a cosine from the peak to zero over 90.
-    assert rates == pytest.approx([0.0, 0.005, 0.01, 0.005, 0.0], abs=1e-6)
+    rates = [float(schedule(step)) for step in (0, 5, 10, 28, 55, 100)]
+    # Up linearly over the first 10 steps, then down from the peak to zero over 90.
+    assert rates == pytest.approx([0.0, 0.005, 0.01, at_step_28, 0.005, 0.0], abs=1e-6)
     dense = model.build_model(config, "denoising_gaussian", steps_per_epoch=50)
     assert float(dense.optimizer._learning_rate(0)) == pytest.approx(config.learning_rate)
 
@@ -260,6 +267,10 @@ def test_config_rejects_bad_values_with_what_it_received():
         smoke_config(unet_learning_rate=0)
     with pytest.raises(ValueError, match="unet_warmup_fraction must be in"):
         smoke_config(unet_warmup_fraction=1.0)
+    with pytest.raises(
+        ValueError, match="unet_decay must be 'cosine' or 'linear'. Received: 'step'"
+    ):
+        smoke_config(unet_decay="step")
     with pytest.raises(ValueError, match=r"multiples of 4. Received: image_shape=\(30, 30, 1\)"):
         model.build_model(smoke_config(), "unet_denoising", image_shape=(30, 30, 1))
 
