@@ -21,7 +21,8 @@ lose steps to the host, not to its design. In turns, both see the same spells. M
 2026-12-01 on a slower AVX2-only EPYC with oneDNN on: keras-io 18.22 and 18.16 dB (20.4 and 18.7
 epochs), ours 20.15 and 20.11 dB (5.1 and 4.7 epochs), +1.92 and +1.95 dB in two runs; with the
 U-Net's learning-rate warm-up, keras-io 18.21 and 18.20 dB, ours 20.18 dB twice: +1.97, +1.98 dB;
-with a 10 % warm-up and a linear decay, keras-io 18.17 dB, ours 20.20 dB: +2.02 dB.
+with a 10 % warm-up and a linear decay, keras-io 18.17 and 18.21 dB, ours 20.20 and 20.21 dB:
++2.02 and +2.00 dB.
 
 Ours is the project's `unet_denoising` variant as the full preset builds it (batch
 `conv_batch_size`, Adam at `unet_learning_rate`, log-MSE loss), except that its learning-rate
