@@ -9,6 +9,7 @@ project run it stands for.
 import math
 
 import keras
+import numpy as np
 
 from common import callbacks
 
@@ -26,20 +27,22 @@ def check_schedule_arguments(warmup_fraction, decay):
         raise ValueError(f"decay must be one of {DECAYS}. Received: decay={decay!r}")
 
 
-def decay_factor(fraction, warmup_fraction=0.0, decay="cosine"):
+def decay_factor(fraction, warmup_fraction=0.0, decay="cosine", ops=keras.ops):
     """The share of the peak rate after `fraction` of the run: a linear rise from 0 over the
     first `warmup_fraction`, then a cosine or straight-line fall to 0 at `fraction` 1.
 
-    Written in `keras.ops`, so `fraction` may be a Python float or a step tensor.
+    `ops` is any namespace with `clip`, `cos` and `where`: `keras.ops` for a float step tensor
+    inside the optimizer, `numpy` for a Python float read before every batch (a microsecond
+    there, where eager `keras.ops` would spend a millisecond of the budget per batch).
     """
-    fraction = keras.ops.clip(keras.ops.cast(fraction, "float32"), 0.0, 1.0)
+    fraction = ops.clip(fraction, 0.0, 1.0)
     rising = fraction / max(warmup_fraction, 1e-12)
-    progress = keras.ops.clip((fraction - warmup_fraction) / (1.0 - warmup_fraction), 0.0, 1.0)
+    progress = ops.clip((fraction - warmup_fraction) / (1.0 - warmup_fraction), 0.0, 1.0)
     if decay == "cosine":
-        falling = 0.5 * (1.0 + keras.ops.cos(math.pi * progress))
+        falling = 0.5 * (1.0 + ops.cos(math.pi * progress))
     else:
         falling = 1.0 - progress
-    return keras.ops.where(fraction < warmup_fraction, rising, falling)
+    return ops.where(fraction < warmup_fraction, rising, falling)
 
 
 @keras.saving.register_keras_serializable(package="dlfb")
@@ -185,7 +188,7 @@ class WallClockDecay(keras.callbacks.Callback):
 
     def _rate(self):
         spent = self.spent_before + self._now() - self.start
-        factor = decay_factor(spent / self.seconds, self.warmup_fraction, self.decay)
+        factor = decay_factor(spent / self.seconds, self.warmup_fraction, self.decay, np)
         return self.initial_learning_rate * float(factor)
 
     def get_config(self):
