@@ -12,9 +12,9 @@ import dataclasses
 import time
 
 from benchmarks import runner
-from common import config as config_lib
-from common import report as report_lib
-from common import training
+from common.experiment import config as config_lib
+from common.experiment import training
+from common.report import report as report_lib
 from projects.adversarial_regularization import config as project_config
 from projects.adversarial_regularization import data, evaluate, model
 from projects.adversarial_regularization import train as project_train

@@ -41,9 +41,10 @@ import keras
 import tensorflow as tf
 
 from benchmarks import runner
-from common import config as config_lib
-from common import report as report_lib
-from common import schedules, training
+from common.experiment import config as config_lib
+from common.experiment import training
+from common.nn import schedules
+from common.report import report as report_lib
 from projects.denoising_autoencoder import config as project_config
 from projects.denoising_autoencoder import data, evaluate, model, train
 

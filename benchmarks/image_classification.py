@@ -23,8 +23,8 @@ import math
 import keras
 
 from benchmarks import runner
-from common import config as config_lib
-from common import schedules
+from common.experiment import config as config_lib
+from common.nn import schedules
 from projects.image_classification import config as project_config
 from projects.image_classification import data, model, train
 

@@ -16,8 +16,9 @@ import time
 
 import keras
 
-from common import callbacks, training
-from common import report as report_lib
+from common.experiment import training
+from common.nn import callbacks
+from common.report import report as report_lib
 
 RESULTS_DIR = pathlib.Path(__file__).parent / "results"
 

@@ -15,8 +15,8 @@ import numpy as np
 import tensorflow as tf
 
 from benchmarks import runner
-from common import config as config_lib
-from common import data as common_data
+from common.data import pipeline
+from common.experiment import config as config_lib
 from projects.sentiment_lstm import config as project_config
 from projects.sentiment_lstm import data, model, plan, train
 
@@ -50,7 +50,7 @@ def keras_io_tokens(reviews, texts):
 def keras_io_configuration(reviews, config, preset):
     size = KERAS_IO["batch_size"]
     pipelines = [
-        common_data.make_pipeline(
+        pipeline.make_pipeline(
             keras_io_tokens(reviews, texts), labels, batch_size=size, shuffle=shuffle,
             seed=config.seed,
         )

@@ -5,7 +5,7 @@ import dataclasses
 import importlib
 import sys
 
-from common import cli
+from common.experiment import cli
 
 # The others join as their issues land.
 PROJECT_NAMES = (

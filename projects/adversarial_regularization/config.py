@@ -3,7 +3,7 @@
 import dataclasses
 import typing
 
-from common import config as config_lib
+from common.experiment import config as config_lib
 
 # The models compared (model.py); all share one architecture, budget and seed.
 VARIANT_NAMES = (

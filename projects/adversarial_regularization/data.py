@@ -9,7 +9,8 @@ import dataclasses
 import numpy as np
 import tensorflow as tf
 
-from common import data
+from common.data import loaders as data
+from common.data import pipeline
 
 
 @dataclasses.dataclass(frozen=True)
@@ -40,13 +41,13 @@ class Datasets:
         the adversarial direction, which is the worst one.
         """
         noise = None if noise_sigma == 0 else add_noise(noise_sigma, self.seed)
-        return data.make_pipeline(
+        return pipeline.make_pipeline(
             self.train_images, self.train_labels, batch_size=self.batch_size, shuffle=True,
             seed=self.seed, map_fn=noise,
         )  # fmt: skip
 
     def validation(self):
-        return data.make_pipeline(
+        return pipeline.make_pipeline(
             self.validation_images, self.validation_labels, batch_size=self.batch_size,
             shuffle=False, seed=self.seed,
         )  # fmt: skip
@@ -70,7 +71,7 @@ def add_noise(sigma, seed):
 def load_datasets(config):
     """Loads Fashion-MNIST as named by `config`: stratified validation split, optional limit."""
     images = data.load_fashion_mnist(config.data_dir, allow_sample=config.allow_sample_data)
-    (train_x, train_y), (val_x, val_y) = data.split_and_limit(
+    (train_x, train_y), (val_x, val_y) = pipeline.split_and_limit(
         images.train_images,
         images.train_labels,
         fraction=config.validation_fraction,
@@ -78,11 +79,11 @@ def load_datasets(config):
         limit=config.train_limit,
     )
     return Datasets(
-        train_images=data.to_float(train_x),
+        train_images=pipeline.to_float(train_x),
         train_labels=train_y,
-        validation_images=data.to_float(val_x),
+        validation_images=pipeline.to_float(val_x),
         validation_labels=val_y,
-        test_images=data.to_float(images.test_images),
+        test_images=pipeline.to_float(images.test_images),
         test_labels=images.test_labels,
         class_names=images.class_names,
         source=images.source,

@@ -8,7 +8,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from common import plots
+from common.report import plots
 from projects.adversarial_regularization import attacks
 
 GRADIENT_IMAGES = 1000  # Test images on which the input-gradient norm is measured.

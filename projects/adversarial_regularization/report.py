@@ -1,7 +1,7 @@
 """What the adversarial-regularization report shows, in the order a reader needs it."""
 
-from common import plots
-from common import report as report_lib
+from common.report import plots
+from common.report import report as report_lib
 from projects.adversarial_regularization import report_sections as sections
 
 SUMMARY = (

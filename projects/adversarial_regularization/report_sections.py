@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from common import plots
+from common.report import plots
 
 
 def main_names(plan):

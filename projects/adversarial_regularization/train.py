@@ -4,8 +4,8 @@ import math
 import pathlib
 import time
 
-from common import report as report_lib
-from common import training, tuning
+from common.experiment import training, tuning
+from common.report import report as report_lib
 from projects.adversarial_regularization import data, evaluate, model
 from projects.adversarial_regularization import report as project_report
 

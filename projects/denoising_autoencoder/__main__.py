@@ -2,7 +2,7 @@
 
 import sys
 
-from common import cli
+from common.experiment import cli
 from projects.denoising_autoencoder import config
 
 PROJECT = cli.Project(

@@ -12,7 +12,8 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from common import data
+from common.data import loaders as data
+from common.data import pipeline
 from projects.denoising_autoencoder import noise
 
 LOADERS = {"fashion_mnist": data.load_fashion_mnist, "cifar10": data.load_cifar10}
@@ -67,14 +68,14 @@ class Datasets:
 def load_datasets(config):
     """Loads the data named by `config`; validation is carved from train, test is left untouched."""
     images = LOADERS[config.dataset](config.data_dir, allow_sample=config.allow_sample_data)
-    (train_x, train_y), (val_x, val_y) = data.split_and_limit(
+    (train_x, train_y), (val_x, val_y) = pipeline.split_and_limit(
         images.train_images,
         images.train_labels,
         fraction=config.validation_fraction,
         seed=config.seed,
         limit=config.train_limit,
     )
-    train = data.make_pipeline(
+    train = pipeline.make_pipeline(
         train_x, None, batch_size=config.batch_size, shuffle=True, seed=config.seed, map_fn=as_pair
     )
     return Datasets(
@@ -92,7 +93,7 @@ def load_datasets(config):
     )
 
 
-to_float = data.to_float  # Kept here too: the benchmark and the tests use data.to_float.
+to_float = pipeline.to_float  # Kept here too: the benchmark and the tests use data.to_float.
 
 
 def as_pair(images):

@@ -10,7 +10,7 @@ import dataclasses
 import keras
 import tensorflow as tf
 
-from common import losses, schedules
+from common.nn import losses, schedules
 from projects.denoising_autoencoder import noise, regularizers, unet
 
 LOSSES = {

@@ -1,7 +1,7 @@
 """What the autoencoder report shows, in the order a reader needs it."""
 
-from common import plots
-from common import report as report_lib
+from common.report import plots
+from common.report import report as report_lib
 from projects.denoising_autoencoder import evaluate
 from projects.denoising_autoencoder import report_sections as sections
 

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from common import plots
+from common.report import plots
 from projects.denoising_autoencoder import evaluate, regularizers, unet
 
 SHORT_NAMES = {

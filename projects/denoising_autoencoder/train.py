@@ -5,8 +5,8 @@ import math
 import pathlib
 import time
 
-from common import report as report_lib
-from common import training, tuning
+from common.experiment import training, tuning
+from common.report import report as report_lib
 from projects.denoising_autoencoder import data, evaluate, model
 from projects.denoising_autoencoder import report as project_report
 

@@ -8,7 +8,7 @@ residual network (f(x) + x) or not in a plain one of the same depth.
 
 import keras
 
-from common import layers
+from common.nn import convolution, layers
 
 
 def hidden_unit(name, units, maxout_pieces, layer_name):
@@ -102,7 +102,7 @@ def sharing_layer(x, filters, spec, config):
     if spec.layer == "tiled":
 
         def make_affine(features):
-            return layers.TiledConv2D(
+            return convolution.TiledConv2D(
                 features,
                 3,
                 tile_size=(2, 2),

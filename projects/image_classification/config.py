@@ -3,7 +3,7 @@
 import dataclasses
 import typing
 
-from common import config as config_lib
+from common.experiment import config as config_lib
 
 DATASETS = ("fashion_mnist", "cifar10")
 # The hidden units blocks.py can build (book Section 6.3): g(z) applied after each affine map.

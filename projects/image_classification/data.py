@@ -11,7 +11,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from common import data
+from common.data import loaders as data
+from common.data import pipeline
 from projects.image_classification import model
 
 
@@ -45,7 +46,7 @@ class Datasets:
     @functools.cache  # noqa: B019 (one Datasets per run; the cache ends with it)
     def train(self, augment=True, multitask=False, limit=None):
         """Shuffled training batches; `limit` keeps a seeded subset of that many images."""
-        images, labels = data.seeded_subset(
+        images, labels = pipeline.seeded_subset(
             self.train_x, self.train_y, limit=limit, seed=self.config.seed
         )
         augmentation = make_augmentation(self.config) if augment else None
@@ -72,7 +73,7 @@ class Datasets:
                 batch_labels = group_labels(self.config, batch_labels)
             return batch_images, batch_labels
 
-        return data.make_pipeline(
+        return pipeline.make_pipeline(
             images,
             labels,
             batch_size=self.config.batch_size,
@@ -93,7 +94,7 @@ def load_datasets(config):
     """Loads the data named by `config` and returns `Datasets`; the test split is left untouched."""
     loader = getattr(data, f"load_{config.dataset}")  # Looked up now, so tests can patch it.
     images = loader(config.data_dir, allow_sample=config.allow_sample_data)
-    (train_x, train_y), (validation_x, validation_y) = data.split_and_limit(
+    (train_x, train_y), (validation_x, validation_y) = pipeline.split_and_limit(
         images.train_images,
         images.train_labels,
         fraction=config.validation_fraction,

@@ -10,7 +10,7 @@ import dataclasses
 
 import keras
 
-from common import losses
+from common.nn import losses
 from projects.image_classification import blocks, plan
 from projects.image_classification import config as config_lib
 

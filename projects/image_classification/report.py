@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from common import plots
-from common import report as report_lib
+from common.report import plots
+from common.report import report as report_lib
 from projects.image_classification import report_sections as sections
 
 TITLES = {"fashion_mnist": "Fashion-MNIST", "cifar10": "CIFAR-10"}

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from common import plots
+from common.report import plots
 from projects.image_classification import data, model, plan
 
 UNIT_FORMULAS = {

@@ -7,8 +7,8 @@ import time
 
 import numpy as np
 
-from common import report as report_lib
-from common import training, tuning
+from common.experiment import training, tuning
+from common.report import report as report_lib
 from projects.image_classification import data, model, plan
 from projects.image_classification import report as project_report
 

@@ -2,7 +2,7 @@
 
 import sys
 
-from common import cli
+from common.experiment import cli
 from projects.sentiment_lstm import config
 
 PROJECT = cli.Project(

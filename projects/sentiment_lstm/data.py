@@ -14,7 +14,9 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from common import curriculum, data, sequences
+from common.data import loaders as data
+from common.data import pipeline, sequences
+from common.nn import curriculum
 
 # An HTML tag such as <br />, <i> or </A>: "<" then a letter (so "5 < 6" is left alone).
 TAG = r"<\s*/?\s*[a-zA-Z][^<>]*>"
@@ -71,7 +73,7 @@ def token_width(config):
 def load_reviews(config, width=None):
     """Loads IMDB, carves a stratified validation split, adapts the vocabulary on train only."""
     imdb = data.load_imdb(config.data_dir, allow_sample=config.allow_sample_data)
-    (train_texts, train_labels), (validation_texts, validation_labels) = data.split_and_limit(
+    (train_texts, train_labels), (validation_texts, validation_labels) = pipeline.split_and_limit(
         imdb.train_texts,
         imdb.train_labels,
         fraction=config.validation_fraction,
@@ -168,7 +170,7 @@ class LastTokens(keras.layers.Layer):
 def training_batches(reviews, length, config, order="bucketed"):
     """Training batches of reviews cut to `length` tokens; returns `(dataset, scheduler)`.
 
-    `bucketed`: batches of similar lengths in random order (cheap, `common/sequences.py`).
+    `bucketed`: batches of similar lengths in random order (cheap, `common/data/sequences.py`).
     `curriculum`: shortest reviews first (book Section 8.7.6), more each epoch; `random`: the same
     pipeline with every review admitted from the start, the curriculum's fair comparison. Both
     return their `CurriculumScheduler`, a callback the fit needs.
@@ -199,6 +201,6 @@ def evaluation_batches(tokens, labels, length, batch_size, keep="first"):
 
 def text_batches(texts, labels, batch_size, *, shuffle, seed):
     """Raw review texts and labels, for the models that vectorize inside (the baselines)."""
-    return data.make_pipeline(
+    return pipeline.make_pipeline(
         np.asarray(texts), labels, batch_size=batch_size, shuffle=shuffle, seed=seed
     )

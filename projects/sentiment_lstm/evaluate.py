@@ -6,7 +6,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from common import sequences
+from common.data import sequences
 from projects.sentiment_lstm import data, model, plan
 
 

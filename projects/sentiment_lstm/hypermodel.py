@@ -8,7 +8,7 @@ import dataclasses
 
 import keras_tuner
 
-from common import sequences
+from common.data import sequences
 from projects.sentiment_lstm import config as config_lib
 from projects.sentiment_lstm import data, model
 

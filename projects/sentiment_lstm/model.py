@@ -10,7 +10,7 @@ import dataclasses
 
 import keras
 
-from common import gradients, layers
+from common.nn import attention, gradients
 from projects.sentiment_lstm import config as config_lib
 from projects.sentiment_lstm import data, ngrams
 
@@ -70,7 +70,7 @@ def build_recurrent(config, spec, steps_per_epoch):
         encoder = keras.layers.Bidirectional(encoder, name=f"bidirectional_{cell}")
     states = encoder(x)
     if spec.pooling == "attention":
-        pooled, _ = layers.AttentionPooling(
+        pooled, _ = attention.AttentionPooling(
             config.attention_units, return_weights=True, name="attention"
         )(states)
     else:

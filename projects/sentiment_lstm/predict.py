@@ -8,8 +8,8 @@ import pathlib
 
 import tensorflow as tf
 
-from common import config as config_lib
-from common import training
+from common.experiment import config as config_lib
+from common.experiment import training
 from projects.sentiment_lstm import data, model
 
 PROJECT = "sentiment_lstm"

@@ -2,7 +2,8 @@
 
 import numpy as np
 
-from common import curriculum, plots
+from common.nn import curriculum
+from common.report import plots
 from projects.sentiment_lstm import plan
 
 COLUMNS = [
@@ -138,9 +139,9 @@ def add_attention(report, config, rows, variants, results, insights):
     _start(
         report, "attention",
         "The last state must summarize the whole review. Attention pooling scores every state, "
-        "turns the scores into weights with a softmax over the real (unmasked) words and averages "
-        "the states with them (Section 12.4.5.1; common/attention.py), so a telling word far from "
-        "the end can still decide the verdict.",
+        "turns the scores into weights with a softmax over the real (unmasked) words and "
+        "averages the states with them (Section 12.4.5.1; common/nn/attention.py), so a telling "
+        "word far from the end can still decide the verdict.",
         rows, variants,
     )  # fmt: skip
     samples = insights["attention_samples"]

@@ -8,8 +8,9 @@ import time
 
 import numpy as np
 
-from common import gradients, training, tuning
-from common import report as report_lib
+from common.experiment import training, tuning
+from common.nn import gradients
+from common.report import report as report_lib
 from projects.sentiment_lstm import data, evaluate, hypermodel, model, plan, predict
 from projects.sentiment_lstm import report as project_report
 

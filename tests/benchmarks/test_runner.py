@@ -11,8 +11,8 @@ import pytest
 import tensorflow as tf
 
 from benchmarks import image_classification, runner
-from common import config as config_lib
-from common import schedules
+from common.experiment import config as config_lib
+from common.nn import schedules
 from projects.image_classification import config as project_config
 
 

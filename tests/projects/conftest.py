@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from common import data
+from common.data import loaders as data
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ import keras
 import numpy as np
 import pytest
 
-from common import config as config_lib
-from common import data as common_data
+from common.data import loaders as common_data
+from common.experiment import config as config_lib
 from projects.adversarial_regularization import attacks, data, model, regularizer, train
 from projects.adversarial_regularization import config as project_config
 from tests.projects import conftest

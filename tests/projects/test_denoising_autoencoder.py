@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from common import config as config_lib
-from common import data as common_data
+from common.data import loaders as common_data
+from common.experiment import config as config_lib
 from projects.denoising_autoencoder import config as project_config
 from projects.denoising_autoencoder import data, evaluate, model, noise, regularizers, train
 from tests import layer_testing

@@ -12,8 +12,8 @@ import types
 import numpy as np
 import pytest
 
-from common import config as config_lib
-from common import data
+from common.data import loaders as data
+from common.experiment import config as config_lib
 from projects.image_classification import config as project_config
 from projects.image_classification import data as project_data
 from projects.image_classification import model, plan, train

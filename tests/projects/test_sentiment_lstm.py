@@ -9,9 +9,9 @@ import keras
 import numpy as np
 import pytest
 
-from common import config as config_lib
-from common import report as report_lib
-from common import sequences
+from common.data import sequences
+from common.experiment import config as config_lib
+from common.report import report as report_lib
 from projects.sentiment_lstm import __main__ as sentiment_main
 from projects.sentiment_lstm import config as project_config
 from projects.sentiment_lstm import data, evaluate, model, ngrams, predict, train

@@ -1,0 +1,258 @@
+"""One HTML report per project, written the same way for every project of the collection.
+
+A project collects its results into a `Report` (banner, key metrics, sections with text, figures,
+tables, image grids and text samples), then calls `write`, which renders the Jinja2 templates in
+`common/templates` into one self-contained `index.html` (figures are PNG data URIs, the style
+sheet is inline) next to `metrics.json`, `config.json` and `history.csv`. Every piece of text is
+HTML-escaped by the template engine, so untrusted data (movie reviews, captions) stays text.
+
+    report = Report("cnn", "Image classification with a CNN", summary="...")
+    report.add_metric("test accuracy", 0.91, headline=True)
+    report.add_section("Learning curves")
+    report.add_figure(plots.learning_curves(history), caption="Loss and accuracy per epoch.")
+    report.write("reports/cnn", metrics=m, config=c, history=history, metadata=run_metadata(...))
+"""
+
+import csv
+import io
+import pathlib
+
+import numpy as np
+
+from common.report import parts
+from common.report.index import format_duration, publish, write_index
+from common.report.meta import run_metadata
+
+__all__ = ["Report", "publish", "run_metadata", "write_index"]
+
+BANNER_KINDS = ("info", "warning")
+
+
+class Report:
+    """Collects the pieces of one project's report, then writes them atomically."""
+
+    def __init__(self, project: str, title: str, summary: str = ""):
+        self.project = str(project)
+        self.title = str(title)
+        self.summary = parts.paragraphs(summary)
+        self.banners = []
+        self.cards = []
+        self.headline = None
+        self.sections = [{"title": None, "id": None, "items": []}]  # text before any add_section
+        self._ids = set()
+        self._figures = 0
+
+    def add_banner(self, text: str, kind: str = "warning") -> None:
+        """A notice shown above everything, e.g. "Trained on the bundled SAMPLE data"."""
+        if kind not in BANNER_KINDS:
+            raise ValueError(f"Banner kind must be one of {BANNER_KINDS}, got {kind!r}.")
+        self.banners.append({"text": str(text), "kind": kind})
+
+    def add_metric(self, name: str, value, fmt: str = "{:.4f}", headline: bool = False) -> None:
+        """A key number shown as a card; `headline=True` picks the one for reports/index.html."""
+        try:
+            display = "—" if value is None else fmt.format(value)
+        except (ValueError, TypeError):
+            display = str(value)
+        card = {"name": str(name), "value": parts.to_jsonable(value), "display": display}
+        self.cards = [c for c in self.cards if c["name"] != card["name"]] + [card]
+        if headline:
+            self.headline = card["name"]
+
+    def add_section(self, title: str, text: str = "") -> None:
+        """Starts a new section (a heading, with an entry in the contents list)."""
+        self.sections.append({"title": str(title), "id": parts.slug(title, self._ids), "items": []})
+        if text:
+            self.add_text(text)
+
+    def add_text(self, text: str) -> None:
+        """Plain-text paragraphs (separated by blank lines) into the current section."""
+        self._add({"kind": "text", "paragraphs": parts.paragraphs(text)})
+
+    def add_figure(self, figure, caption: str = "") -> None:
+        """A matplotlib Figure, embedded as a PNG data URI; the figure is closed afterwards."""
+        import matplotlib.pyplot as plt
+
+        try:
+            src = parts.figure_to_data_uri(figure)
+        finally:
+            if hasattr(figure, "savefig"):
+                plt.close(figure)
+        self._add({"kind": "figure", "src": src, "caption": str(caption), "number": self._next()})
+
+    def add_table(
+        self, columns: list[str], rows: list[list], caption: str = "", float_format="{:.4f}"
+    ) -> None:
+        """A table; floats use `float_format`, ints get thousands separators, None shows "—"."""
+        cells = []
+        for row in rows:
+            row = list(row)
+            if len(row) != len(columns):
+                raise ValueError(f"Row {row!r} has {len(row)} cells for {len(columns)} columns.")
+            cells.append(
+                [
+                    {"text": parts.format_cell(v, float_format), "num": parts.is_number(v)}
+                    for v in row
+                ]
+            )
+        self._add(
+            {
+                "kind": "table",
+                "columns": [str(c) for c in columns],
+                "rows": cells,
+                "caption": str(caption),
+            }
+        )
+
+    def add_image_grid(
+        self, images, labels: list[str], caption: str = "", columns: int = 8, label_colors=None
+    ) -> None:
+        """Small images in a grid, each with its label under it (coloured, e.g. red if wrong)."""
+        pixels = parts.to_uint8_images(images)
+        labels = [str(label) for label in labels]
+        colors = list(label_colors) if label_colors is not None else [None] * len(labels)
+        if not len(pixels) == len(labels) == len(colors):
+            raise ValueError(
+                f"{len(pixels)} images, {len(labels)} labels, {len(colors)} label colours."
+            )
+        cells = [
+            {"src": parts.image_to_data_uri(image), "label": label, "color": parts.css_color(c)}
+            for image, label, c in zip(pixels, labels, colors, strict=True)
+        ]
+        height, width = pixels.shape[1:3] if len(pixels) else (28, 28)
+        scale = max(1, -(-84 // max(1, min(height, width))))
+        self._add(
+            {
+                "kind": "images",
+                "cells": cells,
+                "caption": str(caption),
+                "number": self._next(),
+                "columns": max(1, int(columns)),
+                "width": min(int(width * scale), 180),
+            }
+        )
+
+    def add_text_samples(self, samples: list[dict], caption: str = "", max_chars=600) -> None:
+        """Text examples; with "tokens" and "weights" each token is shaded by its weight."""
+        rendered = []
+        for sample in samples:
+            tokens, weights = sample.get("tokens"), sample.get("weights")
+            highlighted = None
+            if tokens is not None and weights is not None:
+                highlighted = parts.highlighted_tokens(list(tokens), list(np.ravel(weights)))
+            rendered.append(
+                {
+                    "label": str(sample["label"]) if sample.get("label") is not None else "",
+                    "text": parts.clip_text(sample.get("text", ""), max_chars),
+                    "tokens": highlighted,
+                }
+            )
+        self._add({"kind": "samples", "samples": rendered, "caption": str(caption)})
+
+    def render(self, *, config: dict, metadata: dict) -> str:
+        """The full page as an HTML string (configuration and run metadata come last)."""
+        meta = {k: v for k, v in parts.to_jsonable(metadata or {}).items() if k != "config"}
+        taken, extra = set(self._ids), []
+        for title, key_name, data in (
+            ("Configuration", "Setting", parts.to_jsonable(config or {})),
+            ("Run metadata", "Field", meta),
+        ):
+            table = _key_value_table(parts.flatten(data), key_name)
+            extra.append({"title": title, "id": parts.slug(title, taken), "items": [table]})
+        sections = [s for s in self.sections if s["title"] is not None or s["items"]] + extra
+        return (
+            parts.environment()
+            .get_template("report.html.j2")
+            .render(report=self, sections=sections, headline=self._headline_card())
+        )
+
+    def write(self, out_dir, *, metrics: dict, config: dict, history=None, metadata: dict):
+        """Writes index.html, metrics.json, config.json and history.csv into `out_dir`, atomically.
+
+        Everything is rendered in memory, written to a temporary sibling folder and swapped in
+        with renames: a failure on the way leaves the previous report exactly as it was.
+        Returns the path of the new index.html.
+        """
+        out_dir = pathlib.Path(out_dir)
+        headline = self._headline_card()
+        data_source = (metadata or {}).get("data_source") or {}
+        summary = {
+            "project": self.project,
+            "title": self.title,
+            "headline": headline and {k: headline[k] for k in ("name", "value", "display")},
+            "metrics": metrics,
+            "metadata": metadata,
+            "is_sample": bool(data_source.get("is_sample", False)),
+        }
+        files = {
+            "index.html": self.render(config=config, metadata=metadata or {}),
+            "metrics.json": parts.dump_json(summary),
+            "config.json": parts.dump_json(config),
+        }
+        if history is not None:
+            files["history.csv"] = history_csv(history)
+        parts.write_folder_atomically(out_dir, files)
+        return out_dir / "index.html"
+
+    def _headline_card(self):
+        for card in self.cards:
+            if card["name"] == self.headline:
+                return card
+        return self.cards[0] if self.cards else None  # no headline chosen: the first card
+
+    def _add(self, item):
+        self.sections[-1]["items"].append(item)
+
+    def _next(self):
+        self._figures += 1
+        return self._figures
+
+
+def add_run_banners(report, source, results):
+    """Warns when the data was the bundled sample, and says which models an earlier run trained."""
+    if source.is_sample:
+        report.add_banner(
+            "Trained on the bundled SAMPLE of the data set, not the full data: the numbers show "
+            "the pipeline works, not what the models can reach. Point --data-dir at the data."
+        )
+    reused = [name for name, result in results.items() if result.get("resumed")]
+    if reused:
+        report.add_banner(
+            f"Resumed run: {', '.join(reused)} came from an earlier, interrupted part of this "
+            "command (same config); their wall times are those of the first run.",
+            kind="info",
+        )
+
+
+def history_csv(history: dict) -> str:
+    """Per-epoch history as CSV: `epoch` (from 1), then one column per key; short ones padded."""
+    columns = {str(k): [_plain(v) for v in np.ravel(vs)] for k, vs in history.items()}
+    epochs = max((len(values) for values in columns.values()), default=0)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["epoch", *columns])
+    for epoch in range(epochs):
+        cells = [vs[epoch] if epoch < len(vs) else None for vs in columns.values()]
+        writer.writerow([epoch + 1, *("" if c is None else c for c in cells)])
+    return buffer.getvalue()
+
+
+def _plain(value):
+    """A numpy scalar as the Python number it holds (floats keep full precision in CSV)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _key_value_table(rows, key_name):
+    """A two-column table (name, value) for the configuration and the run metadata."""
+    cells = []
+    for key, value in rows:
+        if key == "wall_time_seconds" and isinstance(value, (int, float)):
+            text = f"{value:.1f} s ({format_duration(value)})"
+        elif isinstance(value, float):
+            text = f"{value:.6g}"
+        elif isinstance(value, int) and not isinstance(value, bool):
+            text = str(value)
+        else:
+            text = parts.format_cell(value) if value != [] else "none"
+        cells.append([{"text": key, "num": False, "key": True}, {"text": text, "num": False}])
+    return {"kind": "table", "columns": [key_name, "Value"], "rows": cells, "caption": ""}
