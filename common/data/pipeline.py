@@ -27,13 +27,29 @@ def split_validation(features, labels, fraction, seed):
 
 
 def make_pipeline(
-    features, labels, *, batch_size, shuffle, seed, map_fn=None, cache=True, drop_remainder=False
+    features,
+    labels,
+    *,
+    batch_size,
+    shuffle,
+    seed,
+    map_fn=None,
+    random_map_fn=None,
+    cache=True,
+    drop_remainder=False,
 ) -> tf.data.Dataset:
     """Build a tf.data input pipeline from in-memory arrays.
 
     Order: slices -> cache -> shuffle (seeded, a new order every epoch) -> batch -> `map_fn` on
     whole batches (vectorized, in parallel) -> prefetch, so the next batch is ready while the
     model trains. `labels=None` gives a pipeline of features only.
+
+    `random_map_fn(features, labels, seed)` is a random batch map (augmentation, noise): it gets
+    a fresh stateless seed, a (2,) int64 tensor, with every batch, drawn from `seed` and new in
+    every epoch. Random ops that keep their own state (a Keras layer's seed generator,
+    `tf.random.Generator`) would be advanced by the parallel map calls in whatever order the
+    threads run, so the same seed would not give the same run twice; stateless ops
+    (`tf.random.stateless_uniform(..., seed=seed)`) do.
     """
     dataset = tf.data.Dataset.from_tensor_slices(features if labels is None else (features, labels))
     if cache:
@@ -42,9 +58,25 @@ def make_pipeline(
         buffer_size = int(dataset.cardinality())
         dataset = dataset.shuffle(buffer_size, seed=seed, reshuffle_each_iteration=True)
     dataset = dataset.batch(batch_size, drop_remainder=drop_remainder)
+    if random_map_fn is not None:
+        dataset = tf.data.Dataset.zip((dataset, batch_seeds(seed)))
+        dataset = dataset.map(
+            lambda batch, batch_seed: random_map_fn(*_as_tuple(batch), batch_seed),
+            num_parallel_calls=tf.data.AUTOTUNE,
+        )
     if map_fn is not None:
         dataset = dataset.map(map_fn, num_parallel_calls=tf.data.AUTOTUNE)
     return dataset.prefetch(tf.data.AUTOTUNE)
+
+
+def _as_tuple(batch):
+    return batch if isinstance(batch, tuple) else (batch,)
+
+
+def batch_seeds(seed):
+    """An endless stream of stateless seeds, (2,) int64 each, in a new order every epoch."""
+    stream = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True)
+    return stream.batch(2, drop_remainder=True)
 
 
 def split_and_limit(features, labels, *, fraction, seed, limit=None):

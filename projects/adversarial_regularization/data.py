@@ -40,10 +40,10 @@ class Datasets:
         Noise injection (book Section 7.5) perturbs inputs in random directions; compare it with
         the adversarial direction, which is the worst one.
         """
-        noise = None if noise_sigma == 0 else add_noise(noise_sigma, self.seed)
+        noise = None if noise_sigma == 0 else add_noise(noise_sigma)
         return pipeline.make_pipeline(
             self.train_images, self.train_labels, batch_size=self.batch_size, shuffle=True,
-            seed=self.seed, map_fn=noise,
+            seed=self.seed, random_map_fn=noise,
         )  # fmt: skip
 
     def validation(self):
@@ -57,12 +57,12 @@ class Datasets:
         return self.validation_images[: self.batch_size], self.validation_labels[: self.batch_size]
 
 
-def add_noise(sigma, seed):
-    """A batch map adding N(0, sigma^2) to every pixel, clipped back to [0, 1]."""
-    generator = tf.random.Generator.from_seed(seed)
+def add_noise(sigma):
+    """A random batch map adding N(0, sigma^2) to every pixel, clipped back to [0, 1]; the noise
+    comes from the batch's own stateless seed (`pipeline.make_pipeline`), so a run repeats."""
 
-    def noisy(images, labels):
-        noise = generator.normal(tf.shape(images), stddev=sigma)
+    def noisy(images, labels, seed):
+        noise = tf.random.stateless_normal(tf.shape(images), seed=seed, stddev=sigma)
         return tf.clip_by_value(images + noise, 0.0, 1.0), labels
 
     return noisy

@@ -8,9 +8,11 @@ import gzip
 import pickle
 import shutil
 
+import keras
 import numpy as np
 import PIL.Image
 import pytest
+import tensorflow as tf
 import tensorflow_datasets as tfds
 
 from common.data import errors, loaders, locate, pipeline, readers
@@ -282,3 +284,23 @@ def test_seeded_subset_is_random_ordered_and_repeatable():
         subset_x, pipeline.seeded_subset(features, labels, limit=20, seed=3)[0]
     )
     assert pipeline.seeded_subset(features, labels, limit=None, seed=3)[0] is features
+
+
+def test_random_map_gets_a_fresh_stateless_seed_per_batch_and_repeats_with_the_seed():
+    features, labels = np.zeros((12, 2), "float32"), np.arange(12)
+
+    def add_noise(x, y, seed):
+        return x + tf.random.stateless_uniform(tf.shape(x), seed), y
+
+    def two_epochs():
+        keras.utils.set_random_seed(5)
+        dataset = pipeline.make_pipeline(
+            features, labels, batch_size=4, shuffle=True, seed=5, random_map_fn=add_noise
+        )
+        return [np.concatenate([x.numpy() for x, _ in dataset]) for _ in range(2)]
+
+    first, second = two_epochs(), two_epochs()
+    np.testing.assert_array_equal(first[0], second[0])  # Same seed, same run.
+    np.testing.assert_array_equal(first[1], second[1])
+    assert not np.allclose(first[0], first[1])  # A new draw every epoch.
+    assert len(np.unique(first[0])) == first[0].size  # A new draw for every batch.
