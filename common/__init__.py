@@ -1,15 +1,62 @@
-"""Shared building blocks for every project: layers, callbacks, data, reports, CLI, training.
+"""Shared building blocks for every project, grouped by role: `nn` (the Keras pieces: layers,
+callbacks, losses, schedules), `data` (loaders, readers, pipelines, samples), `experiment` (the
+skeleton every project runs: config, training, results, tuning, CLI) and `report` (the HTML
+report, its plots and templates).
 
 Importing `common` selects the TensorFlow backend for Keras (the collection is written for it)
-unless the user chose another one, quiets the C++ start-up logging of TensorFlow, and turns on
-TensorFlow's oneDNN kernels for the CPU, which its Linux wheels enable by default only on CPUs
-with AVX-512 neural-network instructions: on a 2-core AVX2 AMD EPYC (2026-12-01) they cut the
-CPU time of a training step by 1.4x for the denoising U-Net and 1.8x for the keras-io
-autoencoder of the benchmark. Set TF_ENABLE_ONEDNN_OPTS=0 to compare.
+unless the user chose another one, turns on TensorFlow's oneDNN kernels for the CPU, which its
+Linux wheels enable by default only on CPUs with AVX-512 neural-network instructions (on a 2-core
+AVX2 AMD EPYC, 2026-12-01, they cut the CPU time of a training step by 1.4x for the denoising
+U-Net and 1.8x for the keras-io autoencoder of the benchmark; set TF_ENABLE_ONEDNN_OPTS=0 to
+compare), and imports TensorFlow quietly: the informational lines its C++ core prints before its
+logging starts (which no TF_CPP_MIN_LOG_LEVEL reaches) are dropped, every other line is kept.
+Set DLFB_TF_STARTUP_LOG=1 to see them all.
 """
 
 import os
+import sys
+import tempfile
+import warnings
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
+# Keras 3 warns on every `fit` over a tf.data pipeline that its default `shuffle=True` is ignored;
+# the pipelines here shuffle themselves (seeded), so that warning says nothing.
+warnings.filterwarnings("ignore", message=r"`shuffle=True` was passed, but will be ignored")
+
+# Lines TensorFlow's C++ core writes while it loads, before absl logging starts: the notice
+# that it has not started, and INFO records ("I0000 ..."), e.g. "oneDNN custom operations are on".
+STARTUP_NOISE = ("All log messages before absl::InitializeLog() is called", "I0000 ")
+
+
+def _import_tensorflow_quietly():
+    """Imports TensorFlow with its start-up INFO lines dropped; warnings and errors still show."""
+    try:
+        stderr = sys.stderr.fileno()
+    except (AttributeError, OSError, ValueError):
+        import tensorflow  # noqa: F401  (no file descriptor to filter: a plain import)
+
+        return
+    sys.stderr.flush()
+    saved = os.dup(stderr)
+    with tempfile.TemporaryFile() as captured:
+        os.dup2(captured.fileno(), stderr)
+        try:
+            import tensorflow  # noqa: F401
+        finally:
+            os.dup2(saved, stderr)
+            os.close(saved)
+            captured.seek(0)
+            for line in captured.read().decode("utf-8", "replace").splitlines(keepends=True):
+                if not any(noise in line for noise in STARTUP_NOISE):
+                    sys.stderr.write(line)
+            sys.stderr.flush()
+
+
+if (
+    os.environ.get("KERAS_BACKEND") == "tensorflow"
+    and "tensorflow" not in sys.modules
+    and os.environ.get("DLFB_TF_STARTUP_LOG") != "1"
+):
+    _import_tensorflow_quietly()

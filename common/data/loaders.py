@@ -1,8 +1,9 @@
 """Load the collection's data sets (Fashion-MNIST, CIFAR-10, IMDB) and feed them to Keras.
 
 Every loader looks in the same places, in order: the `data_dir` argument (the CLI's --data-dir),
-the folder in $DLFB_DATA_DIR, known system folders, a tensorflow-datasets download, and finally the
-small bundled sample in common/data/samples (only when `allow_sample=True`). A folder may hold the
+the folder in $DLFB_DATA_DIR, known system folders (skipped with DLFB_SYSTEM_DATA=0), a
+tensorflow-datasets download, and finally the small bundled sample in common/data/samples (only
+when `allow_sample=True`). A folder may hold the
 original archive or the extracted files; archives are extracted once into `cache_dir()`. Nothing
 found raises DataNotFoundError listing each place tried; a damaged file raises DataFormatError.
 The readers for each file format live in `common.data.readers`, the download in
@@ -26,29 +27,48 @@ CLASS_NAMES = {
     "cifar10": tuple("airplane automobile bird cat deer dog frog horse ship truck".split()),
     "imdb": ("negative", "positive"),
 }
-TITLES = {"fashion_mnist": "Fashion-MNIST", "cifar10": "CIFAR-10", "imdb": "IMDB reviews"}
+TITLES = {
+    "fashion_mnist": "Fashion-MNIST",
+    "cifar10": "CIFAR-10",
+    "imdb": "IMDB reviews",
+    "flickr8k": "Flickr8k",
+}
 SYSTEM_LOCATIONS = {"fashion_mnist": ("/usr/share/datasets/fashion-mnist",)}
 SYSTEM_FIXES = {"fashion_mnist": "sudo apt-get install dataset-fashion-mnist"}
 
 
 @dataclasses.dataclass(frozen=True)
 class DataSource:
-    """Where loaded data came from, for reports: the fingerprint changes whenever the data does."""
+    """Where loaded data came from, for reports: the fingerprint changes whenever the data does.
+
+    The place is named by its kind and by the file or folder name only, never by a full path,
+    so a report that is shared does not share its author's home folder.
+    """
 
     dataset: str
     origin: str  # "data_dir" | "DLFB_DATA_DIR" | "system" | "download" | "sample"
-    location: str
+    location: str  # The archive's or folder's name, e.g. "cifar10_png.tar.gz", or "tfds:imdb".
     fingerprint: str
     is_sample: bool
 
     def describe(self) -> str:
-        """One line for a report: "fashion_mnist from /usr/... (system), sha256 1a2b3c4d5e6f"."""
-        kind = "bundled sample" if self.is_sample else self.origin
-        return f"{self.dataset} from {self.location} ({kind}), sha256 {self.fingerprint}"
+        """One line for a report: "Fashion-MNIST: fashion-mnist (system package), sha256 ..."."""
+        kind = ORIGIN_NAMES.get(self.origin, self.origin)
+        title = TITLES.get(self.dataset, self.dataset)
+        return f"{title}: {self.location} ({kind}), sha256 {self.fingerprint}"
 
     def as_dict(self) -> dict:
-        """The fields as a plain dict (for JSON)."""
-        return dataclasses.asdict(self)
+        """The fields as a plain dict (for JSON), with the one-line description."""
+        return {**dataclasses.asdict(self), "description": self.describe()}
+
+
+ORIGIN_NAMES = {
+    "data_dir": "--data-dir",
+    "DLFB_DATA_DIR": "$DLFB_DATA_DIR",
+    "system": "system package",
+    "download": "tensorflow-datasets download",
+    "sample": "bundled sample",
+}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -102,6 +122,28 @@ def load_imdb(data_dir=None, *, allow_download=True, allow_sample=False) -> Text
     )  # fmt: skip
 
 
+@dataclasses.dataclass(frozen=True)
+class CaptionData:
+    """Photos with human captions: the image folder, captions by image file name, and the
+    official split (lists of file names)."""
+
+    image_dir: pathlib.Path
+    captions: dict
+    splits: dict
+    source: DataSource
+
+
+def load_flickr8k(data_dir=None) -> CaptionData:
+    """Flickr8k (Hodosh et al., 2013): 8,091 photos, 5 captions each, the official 6,000 / 1,000
+    / 1,000 split, in the official layout (`Flicker8k_Dataset/*.jpg` and `Flickr8k_text/` or the
+    text files beside it) or the `flickr8k_128px.tar.gz` archive of it."""
+    found, origin, location = _resolve("flickr8k", data_dir, False, False)
+    digest = hashlib.sha256(found.pop("fingerprint_text").encode())
+    name = pathlib.Path(location).name
+    source = DataSource("flickr8k", origin, name, digest.hexdigest()[:12], False)
+    return CaptionData(found["image_dir"], found["captions"], found["splits"], source)
+
+
 def _load_images(dataset, image_shape, data_dir, allow_download, allow_sample):
     arrays, source = _load(dataset, image_shape, data_dir, allow_download, allow_sample)
     return ImageData(
@@ -114,7 +156,8 @@ def _load(dataset, image_shape, data_dir, allow_download, allow_sample):
     arrays, origin, location = _resolve(dataset, data_dir, allow_download, allow_sample)
     _check(arrays, dataset, image_shape, location)
     fingerprint = _fingerprint(arrays)
-    source = DataSource(dataset, origin, str(location), fingerprint, origin == "sample")
+    name = str(location) if origin == "download" else pathlib.Path(location).name
+    source = DataSource(dataset, origin, name, fingerprint, origin == "sample")
     return arrays, source
 
 
@@ -122,7 +165,8 @@ def _resolve(dataset, data_dir, allow_download, allow_sample):
     """Try each place in order; return (arrays, origin, location) from the first with the data."""
     tried = []
     places = [("data_dir", data_dir), ("DLFB_DATA_DIR", os.environ.get("DLFB_DATA_DIR"))]
-    places += [("system", folder) for folder in SYSTEM_LOCATIONS.get(dataset, ())]
+    if os.environ.get("DLFB_SYSTEM_DATA") != "0":  # 0: as on a machine without them.
+        places += [("system", folder) for folder in SYSTEM_LOCATIONS.get(dataset, ())]
     for origin, folder in places:
         if not folder:
             tried.append(f"{origin}: not set")
@@ -138,9 +182,11 @@ def _resolve(dataset, data_dir, allow_download, allow_sample):
             tried.append(f"{origin} {folder}: {reason}")
             locate.progress(f"{origin} {folder}: {reason}; trying the next place")
             continue
-        return readers.read(kind, root, CLASS_NAMES[dataset]), origin, location
-    name = TFDS_NAMES[dataset]
-    if allow_download:
+        return readers.read(kind, root, CLASS_NAMES.get(dataset)), origin, location
+    name = TFDS_NAMES.get(dataset)
+    if name is None:
+        tried.append("download: tensorflow-datasets has no copy of this data set")
+    elif allow_download:
         try:
             return download(name), "download", f"tfds:{name}"
         except errors.NotHere as reason:
@@ -151,7 +197,7 @@ def _resolve(dataset, data_dir, allow_download, allow_sample):
         try:
             kind, root, location = locate.locate(sample_dir(), dataset)
             locate.progress(f"no full {TITLES[dataset]} data found; using the bundled sample")
-            return readers.read(kind, root, CLASS_NAMES[dataset]), "sample", location
+            return readers.read(kind, root, CLASS_NAMES.get(dataset)), "sample", location
         except errors.NotHere as reason:
             tried.append(f"bundled sample {sample_dir()}: {reason}")
     else:
@@ -172,8 +218,9 @@ def _not_found_message(dataset, tried):
     ]
     if dataset in SYSTEM_FIXES:
         lines.append(f"  {SYSTEM_FIXES[dataset]}")
-    lines.append(f"  run once online: tensorflow-datasets downloads {TFDS_NAMES[dataset]!r}")
-    lines.append("  or accept the small bundled sample (allow_sample=True)")
+    if dataset in TFDS_NAMES:
+        lines.append(f"  run once online: tensorflow-datasets downloads {TFDS_NAMES[dataset]!r}")
+        lines.append("  or accept the small bundled sample (allow_sample=True)")
     return "\n".join(lines)
 
 

@@ -30,12 +30,17 @@ LAYOUTS = {
         (".", "data_batch_1", "batches"),
     ),
     "imdb": (("aclImdb", "", "text"), (".", "train/pos", "text")),
+    "flickr8k": (
+        ("Flickr8k", "Flicker8k_Dataset", "flickr8k"),
+        (".", "Flicker8k_Dataset", "flickr8k"),
+    ),
 }
 # Archives accepted in a folder, in order of preference (the bundled sample's name comes last).
 ARCHIVES = {
     "fashion_mnist": (),
     "cifar10": ("cifar10_png.tar.gz", "cifar-10-python.tar.gz", "cifar10_png_sample.tar.gz"),
     "imdb": ("aclImdb_v1_labeled.tar.gz", "aclImdb_v1.tar.gz", "aclImdb_sample.tar.gz"),
+    "flickr8k": ("flickr8k_128px.tar.gz",),
 }
 # Archive members never extracted: aclImdb's unlabeled reviews and bag-of-words files.
 SKIPPED_MEMBERS = frozenset({"unsup", "labeledBow.feat", "unsupBow.feat", "imdbEr.txt"})

@@ -51,6 +51,8 @@ def read(kind, root, class_names):
     readers = {"idx": read_idx_folder, "png": read_png_folders, "batches": read_cifar_batches}
     if kind == "text":
         return read_aclimdb(root)
+    if kind == "flickr8k":
+        return read_flickr8k(root)
     return readers[kind](root, class_names)
 
 
@@ -206,3 +208,50 @@ def text_array(texts):
     array = np.empty(len(texts), dtype=object)
     array[:] = texts
     return array
+
+
+FLICKR8K_SPLITS = {"train": "trainImages", "dev": "devImages", "test": "testImages"}
+
+
+def read_flickr8k(root):
+    """Flickr8k's captions (`Flickr8k.token.txt`: "<image>.jpg#<n>\t<caption>") and official
+    split files, checked against the image folder: every caption and split entry must name an
+    image that is there. Images are not decoded here (the project decodes them at its size)."""
+    image_dir = root / "Flicker8k_Dataset"
+    text_dir = root / "Flickr8k_text" if (root / "Flickr8k_text").is_dir() else root
+    token_file = text_dir / "Flickr8k.token.txt"
+    if not token_file.is_file():
+        raise locate.format_error(token_file, "is missing")
+    images = {path.name: path.stat().st_size for path in image_dir.iterdir() if path.is_file()}
+    captions = {}
+    lines = _read_text(token_file).splitlines()
+    for number, line in enumerate(lines, start=1):
+        name, separator, caption = line.partition("\t")
+        name = name.split("#")[0].strip()
+        if not line.strip():
+            continue
+        if not separator or not name:
+            raise locate.format_error(token_file, f"line {number} is not '<image>#<n>\\t<caption>'")
+        if name not in images:
+            raise locate.format_error(
+                token_file, f"line {number} names {name}, which is not in {image_dir}"
+            )
+        captions.setdefault(name, []).append(caption.strip())
+    splits, texts = {}, [_read_text(token_file)]
+    for split, stem in FLICKR8K_SPLITS.items():
+        path = text_dir / f"Flickr_8k.{stem}.txt"
+        if not path.is_file():
+            raise locate.format_error(path, "is missing")
+        texts.append(_read_text(path))
+        names = [name.strip() for name in texts[-1].splitlines() if name.strip()]
+        absent = [name for name in names if name not in captions]
+        if absent:
+            raise locate.format_error(path, f"lists {absent[0]}, which has no caption or image")
+        splits[split] = names
+    listing = "".join(f"{name}:{size};" for name, size in sorted(images.items()))
+    return {
+        "image_dir": image_dir,
+        "captions": captions,
+        "splits": splits,
+        "fingerprint_text": "\n".join(texts) + listing,
+    }

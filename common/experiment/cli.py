@@ -2,35 +2,27 @@
 
     python -m projects.<name> [train] --preset smoke|quick|full --data-dir DIR --epochs N --seed N
                                       --out DIR --workdir DIR --set KEY=VALUE --fresh
+    python -m projects.<name> report  (same flags) [--from DIR]
     python -m projects.<name> tune    (same flags) --max-trials N
-    python -m projects.<name> predict (same flags) TEXT...   (projects with a `predict` entry)
+    python -m projects.<name> predict (same flags) TEXT...   (projects with a `predict` part)
 
-A project hands `main` a `Project`: its name, config class and the dotted paths of its `run`,
-`tune` and `predict` functions, imported only when needed so that `--help` answers at once.
+A project's `__main__.py` hands `main` its `skeleton.Project`. Reports go to `runs/reports/`
+unless `--out` names another folder; `--out reports` publishes to the committed reports.
 """
 
 import argparse
-import dataclasses
-import importlib
 import pathlib
 import sys
 
 from common.data import errors
 from common.experiment import config as config_lib
+from common.experiment import skeleton
 
-
-@dataclasses.dataclass(frozen=True)
-class Project:
-    """What the shared CLI needs to know about one project."""
-
-    name: str  # Package name under projects/, e.g. "image_classification".
-    description: str  # One line for --help and the demo.
-    config_class: type  # Frozen dataclass with PRESETS.
-    run: str  # "module:function", called as run(config, workdir, reports_dir=...) -> metrics.
-    tune: str | None = None  # "module:function", called as tune(config, workdir, ...).
-    # "module:function", called as predict(config, workdir, text=..., preset=...) -> dict with a
-    # "summary" line; it raises ValueError (e.g. empty text) or FileNotFoundError (not trained).
-    predict: str | None = None
+COMMANDS = ("train", "report", "tune", "predict")
+INTERRUPTED = (
+    "\nInterrupted. Finished epochs and models are saved; rerun the same command to continue "
+    "where it stopped (or add --fresh to start over)."
+)
 
 
 def whole_number_at_least(minimum):
@@ -48,13 +40,12 @@ def whole_number_at_least(minimum):
     return parse
 
 
-COMMANDS = ("train", "tune", "predict")
 positive_int = whole_number_at_least(1)
 non_negative_int = whole_number_at_least(0)
 
 
 def add_common_flags(parser, default_preset="quick"):
-    """Flags shared by `train`, `tune` and `python -m projects all`."""
+    """Flags shared by every command and by `python -m projects all`."""
     parser.add_argument(
         "--preset",
         choices=config_lib.PRESET_NAMES,
@@ -71,13 +62,14 @@ def add_common_flags(parser, default_preset="quick"):
     parser.add_argument("--seed", type=non_negative_int, help="Seed for every random source.")
     parser.add_argument(
         "--out",
-        default="reports",
-        help="Reports root; the report goes to OUT/<project>/. Default: %(default)s.",
+        default=str(skeleton.DEFAULT_REPORTS),
+        help="Reports root; the report goes to OUT/<project>/ and OUT/index.html lists them. "
+        "Default: %(default)s (git ignores it); --out reports publishes.",
     )
     parser.add_argument(
         "--workdir",
         default="runs",
-        help="Checkpoints and trained models go to WORKDIR/<project>/. Default: %(default)s.",
+        help="Checkpoints, models and results go to WORKDIR/<project>/. Default: %(default)s.",
     )
     parser.add_argument(
         "--set",
@@ -98,10 +90,8 @@ def add_common_flags(parser, default_preset="quick"):
 def build_parser(project):
     """The argparse parser for one project, with every config field listed in the epilog."""
     epilog = "\n".join(
-        [
-            "config fields (change with --set KEY=VALUE):",
-            *config_lib.describe_fields(project.config_class),
-        ]
+        ["config fields (change with --set KEY=VALUE):"]
+        + config_lib.describe_fields(project.config_class)
         + ["", "presets:"]
         + [f"  {name}: {changes}" for name, changes in project.config_class.PRESETS.items()]
     )
@@ -111,23 +101,33 @@ def build_parser(project):
         epilog=epilog,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    names = ["train", "tune"] + (["predict"] if project.predict else [])
+    names = ["train", "report", "tune"] + (["predict"] if project.predict else [])
     commands = parser.add_subparsers(dest="command", metavar="{" + ",".join(names) + "}")
     shared = dict(epilog=epilog, formatter_class=argparse.RawDescriptionHelpFormatter)
     train = commands.add_parser(
         "train",
         help="Train, evaluate and write the report (the default command).",
-        description=f"{project.description}\n\nTrain (the default command; `tune --help` "
-        "describes the tuner search"
+        description=f"{project.description}\n\nTrain (the default command; `report --help` "
+        "rebuilds a report from saved results, `tune --help` describes the tuner search"
         + ("; `predict --help` scoring a text with the trained model" if project.predict else "")
         + ").",
         **shared,
     )
     add_common_flags(train)
+    report = commands.add_parser(
+        "report",
+        help="Rebuild the report from a run's saved results, in seconds, without training.",
+        description="Rebuild the report of the run that the same flags (preset, --set, "
+        "--workdir) trained, from its saved results, or of the results in --from DIR (a "
+        "report folder such as reports/<project>).",
+        **shared,
+    )
+    add_common_flags(report)
+    report.add_argument("--from", dest="source", help="A folder with metrics.json (+ arrays).")
     tune = commands.add_parser(
         "tune",
-        help="Keras Tuner search over the project's hypermodel.",
-        description="Hyperband search over the project's hypermodel; rerun to resume.",
+        help="Keras Tuner search over the project's hyperparameters.",
+        description="Hyperband search over the project's hyperparameters; rerun to resume.",
         **shared,
     )
     add_common_flags(tune)
@@ -138,21 +138,16 @@ def build_parser(project):
         help="Stop the search after this many trials (default: Hyperband's full bracket).",
     )
     if project.predict:
-        add_predict_command(commands, shared)
+        predict = commands.add_parser(
+            "predict",
+            help="Score a text with the model a train run with the same flags saved.",
+            description="Score TEXT with the model saved by `train` with the same flags "
+            "(preset, --set, --workdir). TEXT '-' reads it from standard input.",
+            **shared,
+        )
+        add_common_flags(predict)
+        predict.add_argument("text", nargs="*", help="The text to score (words are joined).")
     return parser
-
-
-def add_predict_command(commands, shared):
-    """`predict TEXT...`: score a text with the model trained by the same flags' `train` run."""
-    predict = commands.add_parser(
-        "predict",
-        help="Score a text with the model a train run with the same flags saved.",
-        description="Score TEXT with the model saved by `train` with the same flags (preset, "
-        "--set, --workdir). TEXT '-' reads it from standard input.",
-        **shared,
-    )
-    add_common_flags(predict)
-    predict.add_argument("text", nargs="*", help="The text to score (words are joined).")
 
 
 def make_config(project, arguments):
@@ -163,11 +158,6 @@ def make_config(project, arguments):
         if value is not None:
             changes[flag] = value
     return config_lib.from_preset(project.config_class, arguments.preset, **changes)
-
-
-def import_function(dotted):
-    module_name, _, function_name = dotted.partition(":")
-    return getattr(importlib.import_module(module_name), function_name)
 
 
 def main(project, argv=None):
@@ -181,10 +171,8 @@ def main(project, argv=None):
         config = make_config(project, arguments)
     except ValueError as error:
         parser.error(str(error))
-    if arguments.command == "tune" and project.tune is None:
+    if arguments.command == "tune" and project.hyperparameters is None:
         parser.error(f"{project.name} has no tuner search yet.")
-    if arguments.command == "predict":
-        return execute_predict(project, arguments, config)
     return execute(project, arguments, config)
 
 
@@ -195,42 +183,52 @@ def read_text(words):
     return " ".join(words)
 
 
-def execute_predict(project, arguments, config):
-    """Runs `predict`, turning a bad input or a missing model into one clear message."""
-    function = import_function(project.predict)
-    try:
-        result = function(
-            config, pathlib.Path(arguments.workdir), text=read_text(arguments.text),
-            preset=arguments.preset,
-        )  # fmt: skip
-    except (ValueError, FileNotFoundError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    print(result.get("summary", result))
-    return 0
-
-
 def execute(project, arguments, config):
-    """Runs train or tune, turning data and interrupt errors into one clear message."""
-    function = import_function(project.tune if arguments.command == "tune" else project.run)
-    options = {
-        "reports_dir": pathlib.Path(arguments.out),
-        "preset": arguments.preset,
-        "fresh": arguments.fresh,
-    }
-    if arguments.command == "tune":
-        options["max_trials"] = arguments.max_trials
+    """Runs one command, turning user mistakes, data problems and Ctrl-C into one message."""
     try:
-        metrics = function(config, pathlib.Path(arguments.workdir), **options)
+        summary = dispatch(project, arguments, config)
     except (errors.DataNotFoundError, errors.DataFormatError) as error:
         print(f"\nerror: {error}", file=sys.stderr)
         return 2
+    except (ValueError, FileNotFoundError) as error:
+        if arguments.command not in ("report", "predict"):
+            raise  # In training, these are bugs, not user mistakes: keep the traceback.
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
-        print(
-            "\nInterrupted. Finished epochs and models are saved; rerun the same command to "
-            "continue where it stopped (or add --fresh to start over).",
-            file=sys.stderr,
-        )
+        print(INTERRUPTED, file=sys.stderr)
         return 130
-    print(f"\n{project.name}: {metrics.get('summary', 'done')}")
+    print(summary)
     return 0
+
+
+def dispatch(project, arguments, config):
+    """Runs the command; returns the line to print at the end."""
+    workdir, out = pathlib.Path(arguments.workdir), pathlib.Path(arguments.out)
+    if arguments.command == "predict":
+        text = read_text(arguments.text)
+        return project.predict(config, workdir, text=text, preset=arguments.preset)["summary"]
+    if arguments.command == "report":
+        source = arguments.source or skeleton.results_folder(
+            project, config, workdir, arguments.preset
+        )
+        results, path = skeleton.rebuild_report(project, source, out)
+    elif arguments.command == "tune":
+        results, path = skeleton.tune(
+            project, config, workdir=workdir, reports_dir=out, preset=arguments.preset,
+            fresh=arguments.fresh, max_trials=arguments.max_trials,
+        )  # fmt: skip
+    else:
+        results, path = skeleton.run(
+            project, config, workdir=workdir, reports_dir=out, preset=arguments.preset,
+            fresh=arguments.fresh,
+        )  # fmt: skip
+    return f"\n{project.name}: {headline(results, path)}"
+
+
+def headline(results, path):
+    """ "test accuracy 0.9338; report: runs/reports/x/index.html" from the saved metrics."""
+    if path is None:
+        return "trials done (the chief writes the report)"
+    line = results.metrics.get("summary") or "done"
+    return f"{line}; report: {path}"

@@ -1,9 +1,12 @@
 """Configs are frozen dataclasses with named presets; this module applies presets and overrides.
 
-A project's `Config` lists every knob with its default and a comment, and a class attribute
-`PRESETS = {"smoke": {...}, "quick": {...}, "full": {...}}` names the changes each preset makes.
-Command-line overrides (`--set learning_rate=0.01`) are parsed by the field's declared type, so a
-typo or a wrong value fails with a message that names the field and what it accepts.
+A project's `Config` extends `BaseConfig` (the fields every project has: data, seed, epochs,
+batch size, learning rate, patience) with every knob of its own, each with its default and a
+comment, and a class attribute `PRESETS = {"smoke": {...}, "quick": {...}, "full": {...}}` names
+the changes each preset makes. A model of an ablation is the run's config with some fields
+changed (`replace`), so one description covers every model. Command-line overrides (`--set
+learning_rate=0.01`) are parsed by the field's declared type, so a typo or a wrong value fails
+with a message that names the field and what it accepts.
 """
 
 import dataclasses
@@ -13,6 +16,37 @@ import types
 import typing
 
 PRESET_NAMES = ("smoke", "quick", "full")
+
+
+@dataclasses.dataclass(frozen=True)
+class BaseConfig:
+    """The fields every project's config has; a project redeclares one to change its default."""
+
+    # Data.
+    data_dir: str | None = None  # Folder with the data (else $DLFB_DATA_DIR, system, download).
+    allow_sample_data: bool = False  # Fall back to the bundled sample when no data is found.
+    train_limit: int | None = None  # Use only this many training examples (None: all).
+    validation_fraction: float = 0.1  # Carved from the training set; the test set is used once.
+
+    # Training.
+    seed: int = 0  # Seeds every random source: Python, NumPy, TensorFlow, the data order.
+    epochs: int = 10  # Upper bound: early stopping may end training sooner.
+    batch_size: int = 128
+    learning_rate: float = 1e-3  # The peak rate of the learning-rate schedule.
+    patience: int = 3  # Epochs without a better validation loss before stopping.
+
+    PRESETS: typing.ClassVar[dict] = {"smoke": {}, "quick": {}, "full": {}}
+
+    def __post_init__(self):
+        check_range(self, "validation_fraction", 0.0, 1.0, include_low=False)
+        check_at_least(self, 0, ("seed",))
+        check_at_least(self, 1, ("epochs", "batch_size", "patience"))
+        if not self.learning_rate > 0:
+            raise ValueError(
+                f"learning_rate must be positive. Received: learning_rate={self.learning_rate}"
+            )
+        if self.train_limit is not None:
+            check_at_least(self, 20, ("train_limit",))
 
 
 def from_preset(config_class, preset, **overrides):
@@ -83,6 +117,29 @@ def _parse_bool(text):
 def to_dict(config):
     """The config as a JSON-friendly dict (tuples become lists)."""
     return json.loads(json.dumps(dataclasses.asdict(config)))
+
+
+def from_dict(config_class, values):
+    """The config saved by `to_dict` (a run's config.json), with lists back as tuples; fields
+    the class no longer has are dropped and new ones keep their defaults."""
+    hints = typing.get_type_hints(config_class)
+    known = {field.name for field in dataclasses.fields(config_class)}
+    changes = {}
+    for name, value in values.items():
+        if name in known:
+            changes[name] = _from_json(value, hints[name])
+    return config_class(**changes)
+
+
+def _from_json(value, annotation):
+    origin, arguments = typing.get_origin(annotation), typing.get_args(annotation)
+    if origin in (typing.Union, types.UnionType) and value is not None:
+        inner = [argument for argument in arguments if argument is not type(None)]
+        return _from_json(value, inner[0])
+    if origin is tuple and isinstance(value, list):
+        item_type = arguments[0] if arguments else None
+        return tuple(_from_json(item, item_type) for item in value)
+    return value
 
 
 def fingerprint(config, ignore=()):

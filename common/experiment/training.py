@@ -1,12 +1,14 @@
-"""Training helpers shared by every project: seeding, resumable fits, and finished-work reuse.
+"""Training one model of a plan, resumable and reusable: the part of `fit` every project shares.
 
 A run is resumable at two grains. Inside one model's training, Keras' `BackupAndRestore` saves
-the weights, optimizer state and epoch at the end of every epoch; rerunning the same command
-continues from the last finished epoch. Across the several models of an ablation, each finished
-model leaves `result.json` and `model.keras` in its own folder, and a rerun reuses them instead of
-training them again. Both are keyed by the config's fingerprint, so a changed config starts fresh.
+the weights, optimizer state and epoch at the end of every epoch, and `TrainingRecorder` saves
+the history beside them; rerunning the same command continues from the last finished epoch.
+Across the models of a plan, each finished model leaves `model.keras` and `result.json` in its
+own folder, and a rerun reuses them instead of training them again. Both live in the run folder,
+which is keyed by the config's fingerprint, so a changed config starts fresh.
 """
 
+import dataclasses
 import json
 import os
 import pathlib
@@ -17,10 +19,11 @@ import time
 import keras
 
 from common.experiment import config as config_lib
-from common.nn import callbacks as dlfb_callbacks
-from common.nn import recorder as recorder_lib
+from common.nn import callbacks
 
 RESULT_FILE = "result.json"
+# Keras progress output: one line per epoch in CI logs, a live bar in a terminal.
+VERBOSE = 2 if os.environ.get("CI") else "auto"
 MODEL_FILE = "model.keras"
 
 
@@ -29,113 +32,126 @@ def set_seed(seed):
     keras.utils.set_random_seed(int(seed))
 
 
-def run_dir(workdir, project, preset, config_fingerprint):
-    """The folder that holds one configuration's checkpoints and models."""
-    path = pathlib.Path(workdir) / project / f"{preset}-{config_fingerprint}"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+def run_dir(workdir, project, preset, config):
+    """The folder that holds one configuration's checkpoints, models and results."""
+    return pathlib.Path(workdir) / project / f"{preset}-{config_lib.fingerprint(config)}"
 
 
-def fit_resumable(model, train_data, validation_data, *, epochs, folder, callbacks=(), verbose=1):
-    """`model.fit` with `BackupAndRestore` in `folder/backup`: an interrupted fit resumes.
+def prepare_run(config, workdir, project, preset, fresh=False):
+    """Seeds everything from `config.seed` and returns this configuration's run folder.
 
-    Returns the Keras `History`. The backup is deleted by Keras when training finishes.
+    `fresh` deletes what an earlier run of the same configuration left (checkpoints, models).
     """
-    backup = keras.callbacks.BackupAndRestore(backup_dir=str(pathlib.Path(folder) / "backup"))
-    if (pathlib.Path(folder) / "backup").exists():
-        print(f"Resuming the interrupted training saved in {folder}/backup.", file=sys.stderr)
-    return model.fit(
-        train_data,
-        validation_data=validation_data,
-        epochs=epochs,
-        shuffle=False,  # tf.data pipelines shuffle themselves, with the run's seed.
-        callbacks=[backup, *callbacks],
-        verbose=verbose,
-    )
-
-
-def train_variant(
-    name,
-    build_model,
-    train_data,
-    validation_data,
-    *,
-    config,
-    folder,
-    probe_data,
-    callbacks=None,
-):
-    """Trains one model (one row of an ablation) with early stopping, or reuses a finished one.
-
-    `build_model()` returns a compiled model. Returns `(model, result)` where `result` holds the
-    per-epoch history, the early-stopping summary, the parameter count and the wall time.
-    `callbacks` is an optional dict of extra callbacks by name; the `summary()` of each one that
-    has it is kept in `result` under its name (saved with the result, so a reused variant has it).
-    """
-    callbacks = dict(callbacks or {})
-    folder = pathlib.Path(folder)
+    set_seed(config.seed)
+    folder = run_dir(workdir, project, preset, config)
+    if fresh:
+        shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@dataclasses.dataclass
+class ModelRun:
+    """Where one model's training keeps its state, handed to the project's `train_model`.
+
+    `train_model` passes `backup_dir` to `keras.callbacks.BackupAndRestore`, `history_path` to
+    `TrainingRecorder` and `tensorboard_dir` to `keras.callbacks.TensorBoard`; `notes` takes
+    anything else worth keeping for the report (e.g. a curriculum's pacing), JSON-friendly.
+    """
+
+    name: str
+    folder: pathlib.Path
+    notes: dict = dataclasses.field(default_factory=dict)
+
+    @property
+    def backup_dir(self):
+        return str(self.folder / "backup")
+
+    @property
+    def history_path(self):
+        return self.folder / "history.json"
+
+    @property
+    def tensorboard_dir(self):
+        return str(self.folder / "tensorboard")
+
+
+@dataclasses.dataclass
+class TrainedModel:
+    """A trained model and the record of its training (history, stopping, cost)."""
+
+    model: keras.Model
+    record: dict
+
+
+def train_or_reuse(name, train_model, config, datasets, folder):
+    """Trains one model of the plan with `train_model(config, datasets, run)`, from the run's
+    seed, or reuses the one a finished earlier run of the same command saved in `folder`."""
+    folder = pathlib.Path(folder)
     finished = load_finished(folder)
     if finished is not None:
         print(f"[{name}] finished in an earlier run of this command; reusing it.", file=sys.stderr)
         return finished
-    model = build_model()
-    early_stopping = dlfb_callbacks.ValidationEarlyStopping(
-        monitor="val_loss", patience=config.patience, restore_best_weights=True
-    )
-    recorder = recorder_lib.TrainingRecorder(probe_data=probe_data)
-    print(f"[{name}] training {model.count_params():,} parameters.", file=sys.stderr)
+    folder.mkdir(parents=True, exist_ok=True)
+    if (folder / "backup").exists():
+        print(f"[{name}] resuming the interrupted training saved in {folder}.", file=sys.stderr)
+    set_seed(config.seed)  # Same initial randomness for every model.
+    run = ModelRun(name, folder)
     start = time.perf_counter()
-    fit_resumable(
-        model,
-        train_data,
-        validation_data,
-        epochs=config.epochs,
-        folder=folder,
-        callbacks=[early_stopping, recorder, *callbacks.values()],
-        verbose=2 if os.environ.get("CI") else 1,
-    )
-    result = {
+    model = train_model(config, datasets, run)
+    record = make_record(name, model, run, config, time.perf_counter() - start)
+    save_finished(folder, model, record)
+    return TrainedModel(model, record)
+
+
+def make_record(name, model, run, config, seconds):
+    """What the report needs of one training: history, early stopping, parameters, cost."""
+    history = read_history(run.history_path)
+    epoch_times = history.get("epoch_time", [])
+    monitored = history.get("val_loss", [])
+    record = {
         "name": name,
         "parameters": int(model.count_params()),
-        "wall_time_seconds": time.perf_counter() - start,
-        "history": recorder.history,
-        "early_stopping": early_stopping.summary(),
+        # All epochs' time, interrupted parts included, else this call's.
+        "wall_time_seconds": float(sum(epoch_times)) if epoch_times else seconds,
+        "history": history,
+        "early_stopping": callbacks.stopping_summary(
+            monitored, planned_epochs=config.epochs, patience=config.patience
+        ),
         "resumed": False,
     }
-    for key, callback in callbacks.items():
-        if hasattr(callback, "summary"):
-            result[key] = callback.summary()
-    save_finished(folder, model, result)
-    return model, result
+    record.update(run.notes)
+    return record
 
 
-def save_finished(folder, model, result):
-    """Saves the model, then its result: `result.json` is written last, as the 'done' mark."""
+def read_history(path):
+    try:
+        return json.loads(pathlib.Path(path).read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def save_finished(folder, model, record):
+    """Saves the model, then its record: `result.json` is written last, as the 'done' mark."""
     model.save(folder / MODEL_FILE)
     temporary = folder / (RESULT_FILE + ".tmp")
-    temporary.write_text(json.dumps(result, indent=2, default=float))
+    temporary.write_text(json.dumps(record, indent=2, default=float))
     os.replace(temporary, folder / RESULT_FILE)
 
 
 def load_finished(folder):
-    """Returns `(model, result)` for a finished variant in `folder`, or None."""
+    """Returns the `TrainedModel` a finished training left in `folder`, or None."""
     result_path = folder / RESULT_FILE
     if not result_path.exists() or not (folder / MODEL_FILE).exists():
         return None
     try:
-        result = json.loads(result_path.read_text())
+        record = json.loads(result_path.read_text())
         model = keras.saving.load_model(folder / MODEL_FILE, safe_mode=True)
     except (ValueError, OSError) as error:
         print(f"Ignoring the unreadable saved result in {folder} ({error}).", file=sys.stderr)
         return None
-    result["resumed"] = True
-    return model, result
-
-
-def clear(folder):
-    """Deletes the checkpoints and finished models of one configuration (`--fresh`)."""
-    shutil.rmtree(folder, ignore_errors=True)
+    record["resumed"] = True
+    return TrainedModel(model, record)
 
 
 def load_model_file(path):
@@ -154,33 +170,16 @@ def load_model_file(path):
         ) from error
 
 
-def summarize(result, planned_epochs):
-    """One model's training in a few numbers: its early-stopping point, length and cost.
-
-    A training resumed after an interruption recorded only its last epochs in `history`;
-    `first_recorded_epoch` says which (1 for an uninterrupted one).
-    """
-    stopping = result["early_stopping"]
+def summarize(record, planned_epochs):
+    """One model's training in a few numbers: its early-stopping point, length and cost."""
+    stopping = record["early_stopping"]
     stopped = stopping["stopped_epoch"]
     epochs_run = planned_epochs if stopped is None else stopped + 1
     return {
-        "parameters": result["parameters"],
+        "parameters": record["parameters"],
         "val_loss": stopping["best_value"],
         "best_epoch": stopping["best_epoch_number"],
         "epochs_run": epochs_run,
-        "first_recorded_epoch": epochs_run - len(result["history"]["val_loss"]) + 1,
-        "wall_time_seconds": result["wall_time_seconds"],
+        "first_recorded_epoch": epochs_run - len(record["history"].get("val_loss", [])) + 1,
+        "wall_time_seconds": record["wall_time_seconds"],
     }
-
-
-def prepare_run(config, workdir, project, preset, fresh=False):
-    """Seeds everything from `config.seed` and returns this configuration's run folder.
-
-    `fresh` deletes what an earlier run of the same configuration left (checkpoints, models).
-    """
-    set_seed(config.seed)
-    folder = run_dir(workdir, project, preset, config_lib.fingerprint(config))
-    if fresh:
-        clear(folder)
-        folder.mkdir(parents=True)
-    return folder

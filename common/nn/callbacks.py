@@ -99,13 +99,7 @@ class ValidationEarlyStopping(keras.callbacks.Callback):
         self._warned_missing = False
 
     def _is_improvement(self, value):
-        if math.isnan(value):
-            return False
-        if self.best_value is None:
-            return True
-        if self.direction == "min":
-            return value < self.best_value - self.min_delta
-        return value > self.best_value + self.min_delta
+        return improves(value, self.best_value, self.direction, self.min_delta)
 
     def _read_monitor(self, logs):
         value = (logs or {}).get(self.monitor)
@@ -139,23 +133,11 @@ class ValidationEarlyStopping(keras.callbacks.Callback):
         self.stop_reason = self._describe(restored)
 
     def _describe(self, restored):
-        if self.best_epoch is None:
-            return f"{self.monitor} was never available; kept the final weights."
-        best_number = self.best_epoch + 1
-        weights = (
-            f"restored the weights of epoch {best_number}" if restored else "kept the final weights"
-        )
-        if self.stopped_epoch is not None:
-            epochs = f"{self.wait} epoch{'s' if self.wait != 1 else ''}"
-            return (
-                f"{self.monitor} did not improve by more than {self.min_delta} for {epochs} "
-                f"after epoch {best_number} (best {self.best_value:.4g}); "
-                f"stopped after epoch {self.stopped_epoch + 1} and {weights}."
-            )
-        total, last = (self.params or {}).get("epochs"), (self.last_epoch or 0) + 1
-        ran = f"ran all {total} epochs" if total == last else f"ended after epoch {last}"
-        at_epoch = "" if restored else f" at epoch {best_number}"
-        return f"{ran}; {weights} (best {self.monitor} {self.best_value:.4g}{at_epoch})."
+        total = (self.params or {}).get("epochs")
+        return describe(
+            self.monitor, self.min_delta, self.best_epoch, self.best_value, self.stopped_epoch,
+            self.wait, (self.last_epoch or 0) + 1, total, restored,
+        )  # fmt: skip
 
     def summary(self):
         """Returns the outcome as a JSON-friendly dict for the report."""
@@ -182,6 +164,68 @@ class ValidationEarlyStopping(keras.callbacks.Callback):
     @classmethod
     def from_config(cls, config):
         return cls(**config)
+
+
+def improves(value, best, direction, min_delta=0.0):
+    """Whether `value` beats `best` by more than `min_delta` (NaN never does; anything beats
+    None)."""
+    if math.isnan(value):
+        return False
+    if best is None:
+        return True
+    if direction == "min":
+        return value < best - min_delta
+    return value > best + min_delta
+
+
+def describe(monitor, min_delta, best_epoch, best_value, stopped_epoch, wait, epochs_run, total,
+             restored):  # fmt: skip
+    """The early-stopping outcome in one sentence (epochs counted from 1 in the text)."""
+    if best_epoch is None:
+        return f"{monitor} was never available; kept the final weights."
+    best_number = best_epoch + 1
+    weights = (
+        f"restored the weights of epoch {best_number}" if restored else "kept the final weights"
+    )
+    if stopped_epoch is not None:
+        epochs = f"{wait} epoch{'s' if wait != 1 else ''}"
+        return (
+            f"{monitor} did not improve by more than {min_delta} for {epochs} after epoch "
+            f"{best_number} (best {best_value:.4g}); stopped after epoch {stopped_epoch + 1} "
+            f"and {weights}."
+        )
+    ran = f"ran all {total} epochs" if total == epochs_run else f"ended after epoch {epochs_run}"
+    at_epoch = "" if restored else f" at epoch {best_number}"
+    return f"{ran}; {weights} (best {monitor} {best_value:.4g}{at_epoch})."
+
+
+def stopping_summary(values, *, planned_epochs, patience, monitor="val_loss", mode="auto",
+                     min_delta=0.0):  # fmt: skip
+    """What `ValidationEarlyStopping` did, read back from the monitored value of every epoch
+    run (a saved history): the same dict as its `summary()`, best weights restored."""
+    direction = mode if mode != "auto" else ValidationEarlyStopping._infer_direction(monitor)
+    best_epoch, best_value, wait, stopped_epoch = None, None, 0, None
+    for epoch, value in enumerate(values):
+        if improves(float(value), best_value, direction, min_delta):
+            best_epoch, best_value, wait = epoch, float(value), 0
+            continue
+        wait += 1
+        if wait >= patience:
+            stopped_epoch = epoch
+            break
+    reason = describe(
+        monitor, min_delta, best_epoch, best_value, stopped_epoch, wait, len(values),
+        planned_epochs, restored=best_epoch is not None,
+    )  # fmt: skip
+    return {
+        "monitor": monitor,
+        "mode": direction,
+        "best_epoch": best_epoch,
+        "best_epoch_number": None if best_epoch is None else best_epoch + 1,
+        "best_value": best_value,
+        "stopped_epoch": stopped_epoch,
+        "stop_reason": reason,
+    }
 
 
 # The clocks a time budget can be measured on. "process" is the CPU time of this process, all

@@ -1,5 +1,8 @@
 """A Keras callback that records per-epoch metrics, learning rate, timing and gradient norm."""
 
+import json
+import os
+import pathlib
 import time
 
 import keras
@@ -27,6 +30,10 @@ class TrainingRecorder(keras.callbacks.Callback):
     `"gradient_norm"`, otherwise from a probe batch at the end of each epoch. The learning rate
     is the one the optimizer uses next (schedules are evaluated at `optimizer.iterations`).
 
+    With a `path`, the history is also written there (JSON, atomically) after every epoch, and
+    a training resumed by `keras.callbacks.BackupAndRestore` continues the saved history from the
+    epoch it resumes at, so the record covers the whole training, interruptions included.
+
     Example:
 
     ```python
@@ -36,25 +43,29 @@ class TrainingRecorder(keras.callbacks.Callback):
     ```
 
     Args:
+        path: Optional JSON file the history is saved to after every epoch (and read back on
+            resume). Defaults to `None`.
         probe_data: Optional tuple `(x, y)` of one batch used to measure the gradient norm.
             It is data, not configuration, so `get_config()` leaves it out. Defaults to `None`.
         log_gradient_norm: Whether to record the gradient norm. Defaults to `True`.
     """
 
-    def __init__(self, probe_data=None, log_gradient_norm=True):
+    def __init__(self, path=None, probe_data=None, log_gradient_norm=True):
         super().__init__()
         if probe_data is not None and not (isinstance(probe_data, tuple) and len(probe_data) == 2):
             raise ValueError(
                 "`probe_data` must be None or a tuple (x, y) of one batch. "
                 f"Received: probe_data of type {type(probe_data).__name__}"
             )
+        self.path = None if path is None else pathlib.Path(path)
         self.probe_data = probe_data
         self.log_gradient_norm = bool(log_gradient_norm)
-        self.on_train_begin()
-
-    def on_train_begin(self, logs=None):
         self.history = {}
         self.epochs_recorded = 0
+
+    def on_train_begin(self, logs=None):
+        self.history = self._load()
+        self.epochs_recorded = max((len(values) for values in self.history.values()), default=0)
         self.train_start = time.perf_counter()
         self.epoch_start = self.train_start
         self.steps_in_epoch = 0
@@ -77,13 +88,20 @@ class TrainingRecorder(keras.callbacks.Callback):
         row["steps_per_second"] = self.steps_in_epoch / max(row["epoch_time"], 1e-9)
         if not self.log_gradient_norm:
             row.pop("gradient_norm", None)
+        self._truncate(epoch)  # A resumed training repeats no epoch of the saved history.
         self._append(row)
+        self._save()
 
     def _learning_rate(self):
         optimizer = getattr(self.model, "optimizer", None)
         if optimizer is None:
             return float("nan")
         return float(keras.ops.convert_to_numpy(optimizer.learning_rate))
+
+    def _truncate(self, epoch):
+        if self.epochs_recorded > epoch:
+            self.history = {name: values[:epoch] for name, values in self.history.items()}
+            self.epochs_recorded = epoch
 
     def _append(self, row):
         """Adds one epoch; a key missing on either side gets NaN so all lists stay aligned."""
@@ -93,8 +111,30 @@ class TrainingRecorder(keras.callbacks.Callback):
             values.append(row.get(name, float("nan")))
         self.epochs_recorded += 1
 
+    def _load(self):
+        if self.path is None or not self.path.exists():
+            return {}
+        try:
+            return {
+                name: list(values) for name, values in json.loads(self.path.read_text()).items()
+            }
+        except (OSError, ValueError, AttributeError):
+            return {}  # A damaged record is started again; the weights come from the backup.
+
+    def _save(self):
+        if self.path is None:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = self.path.with_name(f".{self.path.name}.tmp")
+        temporary.write_text(json.dumps(self.history))
+        os.replace(temporary, self.path)
+
     def get_config(self):
-        return {"probe_data": None, "log_gradient_norm": self.log_gradient_norm}
+        return {
+            "path": None if self.path is None else str(self.path),
+            "probe_data": None,
+            "log_gradient_norm": self.log_gradient_norm,
+        }
 
     @classmethod
     def from_config(cls, config):

@@ -45,6 +45,40 @@ def decay_factor(fraction, warmup_fraction=0.0, decay="cosine", ops=keras.ops):
     return ops.where(fraction < warmup_fraction, rising, falling)
 
 
+SHAPES = ("constant", "cosine", "linear")
+
+
+def learning_rate_schedule(
+    peak, total_steps, decay="cosine", warmup_fraction=0.0, warmup_start=0.0
+):
+    """The learning rate of every model in the collection: one factory, three shapes.
+
+    "constant": `peak` throughout. "cosine": Keras' `CosineDecay` to zero over `total_steps`,
+    after an optional linear warm-up over `warmup_fraction` of them from `warmup_start * peak`.
+    "linear": `WarmupDecay`, a linear warm-up from zero, then a straight line down to zero.
+    A warm-up lets Adam's first, poorly estimated moments act with small steps; the decay to
+    zero lets the last steps settle into a minimum (book Section 8.3.1).
+    """
+    if decay not in SHAPES:
+        raise ValueError(f"decay must be one of {SHAPES}. Received: decay={decay!r}")
+    if decay == "constant":
+        return peak
+    total_steps = max(1, int(total_steps))
+    if decay == "linear":
+        if warmup_start:
+            raise ValueError(
+                f"A linear decay warms up from 0. Received: warmup_start={warmup_start}"
+            )
+        return WarmupDecay(peak, total_steps, warmup_fraction, "linear")
+    warmup_steps = min(round(warmup_fraction * total_steps), total_steps - 1)
+    return keras.optimizers.schedules.CosineDecay(
+        peak * warmup_start if warmup_steps else peak,
+        decay_steps=max(1, total_steps - warmup_steps),
+        warmup_target=peak if warmup_steps else None,
+        warmup_steps=warmup_steps,
+    )
+
+
 @keras.saving.register_keras_serializable(package="dlfb")
 class WarmupDecay(keras.optimizers.schedules.LearningRateSchedule):
     """A linear warm-up from zero, then a cosine or linear decay to zero, over a step count.

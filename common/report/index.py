@@ -1,4 +1,5 @@
-"""The collection's front page: `reports/index.html` lists the latest report of every project."""
+"""A front page for a folder of reports: `reports/index.html` lists the published report of every
+project; `runs/reports/index.html` the reports of your own runs (the demo's among them)."""
 
 import datetime
 import json
@@ -8,7 +9,7 @@ import urllib.parse
 
 from common.report import parts
 
-HOW_TO_MAKE_ONE = "python -m projects all --preset quick"
+HOW_TO_MAKE_ONE = "make demo   (or: python -m projects all --preset quick)"
 
 
 def write_index(reports_root) -> pathlib.Path:
@@ -98,44 +99,3 @@ def _format_date(timestamp):
     except ValueError:
         return "—"
     return moment.strftime("%Y-%m-%d %H:%M")
-
-
-def publish(
-    report,
-    reports_dir,
-    *,
-    project,
-    config,
-    preset,
-    data_source,
-    wall_time_seconds,
-    metrics,
-    history=None,
-):
-    """Writes `report` to REPORTS/<project>/ with this run's metadata, then re-indexes REPORTS.
-
-    `config` is the project's frozen dataclass; `data_source` a `common.data.DataSource`.
-    Returns the path of the report's index.html.
-    """
-    from common.experiment import (
-        config as config_lib,  # Late: keeps this module free of import cycles.
-    )
-    from common.report.meta import run_metadata
-
-    config_dict = config_lib.to_dict(config)
-    metadata = run_metadata(
-        config=config_dict,
-        seed=config.seed,
-        preset=preset,
-        data_source=data_source.as_dict(),
-        wall_time_seconds=wall_time_seconds,
-    )
-    path = report.write(
-        pathlib.Path(reports_dir) / project,
-        metrics=metrics,
-        config=config_dict,
-        history=history,
-        metadata=metadata,
-    )
-    write_index(reports_dir)
-    return path

@@ -1,29 +1,33 @@
 """One HTML report per project, written the same way for every project of the collection.
 
-A project collects its results into a `Report` (banner, key metrics, sections with text, figures,
-tables, image grids and text samples), then calls `write`, which renders the Jinja2 templates in
-`common/templates` into one self-contained `index.html` (figures are PNG data URIs, the style
-sheet is inline) next to `metrics.json`, `config.json` and `history.csv`. Every piece of text is
-HTML-escaped by the template engine, so untrusted data (movie reviews, captions) stays text.
+A project's `report.py` turns saved results into a `Report` (banners, key metrics, sections
+with text, figures, tables, image grids and text samples); `write` renders the Jinja2 templates
+in `common/report/templates` into one self-contained `index.html` (figures are PNG data URIs,
+the style sheet is inline) next to `metrics.json`, `arrays.npz`, `config.json` and
+`history.csv`. Every piece of text is HTML-escaped by the template engine, so untrusted data
+(movie reviews, captions) stays text. Each figure and table names the function that computed
+its numbers and the one that drew it, as a path a learner can open.
 
     report = Report("cnn", "Image classification with a CNN", summary="...")
     report.add_metric("test accuracy", 0.91, headline=True)
     report.add_section("Learning curves")
-    report.add_figure(plots.learning_curves(history), caption="Loss and accuracy per epoch.")
-    report.write("reports/cnn", metrics=m, config=c, history=history, metadata=run_metadata(...))
+    report.add_figure(
+        plots.learning_curves(history), caption="Loss and accuracy per epoch.",
+        computed_by=recorder.TrainingRecorder, drawn_by=plots.learning_curves,
+    )
+    report.write("runs/reports/cnn", results=results_json, arrays=npz_bytes, history=history)
 """
 
 import csv
+import inspect
 import io
 import pathlib
 
 import numpy as np
 
-from common.report import parts
-from common.report.index import format_duration, publish, write_index
-from common.report.meta import run_metadata
+from common.report import index, parts
 
-__all__ = ["Report", "publish", "run_metadata", "write_index"]
+REPOSITORY = pathlib.Path(__file__).resolve().parents[2]
 
 BANNER_KINDS = ("info", "warning")
 
@@ -69,8 +73,12 @@ class Report:
         """Plain-text paragraphs (separated by blank lines) into the current section."""
         self._add({"kind": "text", "paragraphs": parts.paragraphs(text)})
 
-    def add_figure(self, figure, caption: str = "") -> None:
-        """A matplotlib Figure, embedded as a PNG data URI; the figure is closed afterwards."""
+    def add_figure(self, figure, caption: str = "", computed_by=None, drawn_by=None) -> None:
+        """A matplotlib Figure, embedded as a PNG data URI; the figure is closed afterwards.
+
+        `computed_by` and `drawn_by` are the functions (or classes) that computed the numbers
+        and drew the figure; the page names them under the caption.
+        """
         import matplotlib.pyplot as plt
 
         try:
@@ -78,12 +86,26 @@ class Report:
         finally:
             if hasattr(figure, "savefig"):
                 plt.close(figure)
-        self._add({"kind": "figure", "src": src, "caption": str(caption), "number": self._next()})
+        self._add(
+            {
+                "kind": "figure",
+                "src": src,
+                "caption": str(caption),
+                "number": self._next(),
+                "sources": sources(computed_by, drawn_by),
+            }
+        )
 
     def add_table(
-        self, columns: list[str], rows: list[list], caption: str = "", float_format="{:.4f}"
+        self,
+        columns: list[str],
+        rows: list[list],
+        caption: str = "",
+        float_format="{:.4f}",
+        computed_by=None,
     ) -> None:
-        """A table; floats use `float_format`, ints get thousands separators, None shows "—"."""
+        """A table; floats use `float_format`, ints get thousands separators, None shows "—".
+        `computed_by` names the function that computed its numbers."""
         cells = []
         for row in rows:
             row = list(row)
@@ -101,11 +123,18 @@ class Report:
                 "columns": [str(c) for c in columns],
                 "rows": cells,
                 "caption": str(caption),
+                "sources": sources(computed_by, None),
             }
         )
 
     def add_image_grid(
-        self, images, labels: list[str], caption: str = "", columns: int = 8, label_colors=None
+        self,
+        images,
+        labels: list[str],
+        caption: str = "",
+        columns: int = 8,
+        label_colors=None,
+        computed_by=None,
     ) -> None:
         """Small images in a grid, each with its label under it (coloured, e.g. red if wrong)."""
         pixels = parts.to_uint8_images(images)
@@ -129,10 +158,13 @@ class Report:
                 "number": self._next(),
                 "columns": max(1, int(columns)),
                 "width": min(int(width * scale), 180),
+                "sources": sources(computed_by, None),
             }
         )
 
-    def add_text_samples(self, samples: list[dict], caption: str = "", max_chars=600) -> None:
+    def add_text_samples(
+        self, samples: list[dict], caption: str = "", max_chars=600, computed_by=None
+    ) -> None:
         """Text examples; with "tokens" and "weights" each token is shaded by its weight."""
         rendered = []
         for sample in samples:
@@ -147,7 +179,14 @@ class Report:
                     "tokens": highlighted,
                 }
             )
-        self._add({"kind": "samples", "samples": rendered, "caption": str(caption)})
+        self._add(
+            {
+                "kind": "samples",
+                "samples": rendered,
+                "caption": str(caption),
+                "sources": sources(computed_by, None),
+            }
+        )
 
     def render(self, *, config: dict, metadata: dict) -> str:
         """The full page as an HTML string (configuration and run metadata come last)."""
@@ -166,30 +205,34 @@ class Report:
             .render(report=self, sections=sections, headline=self._headline_card())
         )
 
-    def write(self, out_dir, *, metrics: dict, config: dict, history=None, metadata: dict):
-        """Writes index.html, metrics.json, config.json and history.csv into `out_dir`, atomically.
+    def write(self, out_dir, *, results: dict, arrays: bytes = None, history=None):
+        """Writes index.html, metrics.json, arrays.npz, config.json and history.csv into
+        `out_dir`, atomically.
 
-        Everything is rendered in memory, written to a temporary sibling folder and swapped in
-        with renames: a failure on the way leaves the previous report exactly as it was.
-        Returns the path of the new index.html.
+        `results` is the run's saved results (`Results.to_json()`: metrics, training records,
+        plan, metadata with the config). Everything is rendered in memory, written to a
+        temporary sibling folder and swapped in with renames: a failure on the way leaves the
+        previous report exactly as it was. Returns the path of the new index.html.
         """
         out_dir = pathlib.Path(out_dir)
         headline = self._headline_card()
-        data_source = (metadata or {}).get("data_source") or {}
+        metadata = results.get("metadata") or {}
+        config = metadata.get("config") or {}
         summary = {
             "project": self.project,
             "title": self.title,
             "headline": headline and {k: headline[k] for k in ("name", "value", "display")},
-            "metrics": metrics,
-            "metadata": metadata,
-            "is_sample": bool(data_source.get("is_sample", False)),
+            "is_sample": bool((metadata.get("data_source") or {}).get("is_sample", False)),
+            **{key: value for key, value in results.items() if key != "project"},
         }
         files = {
-            "index.html": self.render(config=config, metadata=metadata or {}),
+            "index.html": self.render(config=config, metadata=metadata),
             "metrics.json": parts.dump_json(summary),
             "config.json": parts.dump_json(config),
         }
-        if history is not None:
+        if arrays is not None:
+            files["arrays.npz"] = arrays
+        if history:
             files["history.csv"] = history_csv(history)
         parts.write_folder_atomically(out_dir, files)
         return out_dir / "index.html"
@@ -208,20 +251,42 @@ class Report:
         return self._figures
 
 
-def add_run_banners(report, source, results):
+def add_run_banners(report, results):
     """Warns when the data was the bundled sample, and says which models an earlier run trained."""
-    if source.is_sample:
+    if results.is_sample:
         report.add_banner(
             "Trained on the bundled SAMPLE of the data set, not the full data: the numbers show "
-            "the pipeline works, not what the models can reach. Point --data-dir at the data."
+            "each idea at work on a small set, not what the models reach on the real data. Point "
+            "--data-dir at the data (README, 'Data')."
         )
-    reused = [name for name, result in results.items() if result.get("resumed")]
+    reused = [name for name, record in results.training.items() if record.get("resumed")]
     if reused:
         report.add_banner(
             f"Resumed run: {', '.join(reused)} came from an earlier, interrupted part of this "
             "command (same config); their wall times are those of the first run.",
             kind="info",
         )
+
+
+def sources(computed_by, drawn_by):
+    """["computed by projects/x/evaluate.py:f", "drawn by common/report/plots.py:g"] for the
+    functions given (None: left out)."""
+    named = []
+    for verb, function in (("computed by", computed_by), ("drawn by", drawn_by)):
+        if function is not None:
+            named.append(f"{verb} {where(function)}")
+    return named
+
+
+def where(function):
+    """A function's place as `path/relative/to/repo.py:qualified_name`, e.g.
+    `projects/adversarial_regularization/evaluate.py:input_gradient_norm`."""
+    try:
+        path = pathlib.Path(inspect.getsourcefile(function)).resolve()
+        path = path.relative_to(REPOSITORY).as_posix()
+    except (TypeError, ValueError):
+        path = getattr(function, "__module__", "?").replace(".", "/") + ".py"
+    return f"{path}:{getattr(function, '__qualname__', getattr(function, '__name__', '?'))}"
 
 
 def history_csv(history: dict) -> str:
@@ -247,7 +312,7 @@ def _key_value_table(rows, key_name):
     cells = []
     for key, value in rows:
         if key == "wall_time_seconds" and isinstance(value, (int, float)):
-            text = f"{value:.1f} s ({format_duration(value)})"
+            text = f"{value:.1f} s ({index.format_duration(value)})"
         elif isinstance(value, float):
             text = f"{value:.6g}"
         elif isinstance(value, int) and not isinstance(value, bool):

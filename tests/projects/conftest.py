@@ -1,10 +1,16 @@
 """Fixtures and checks shared by every project's tests."""
 
 import json
+import pathlib
+import re
+import time
 
 import pytest
 
-from common.data import loaders as data
+from common.data import loaders
+from common.experiment import skeleton
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -12,20 +18,61 @@ def offline_sample_only(monkeypatch, tmp_path):
     """No data anywhere but the bundled sample: the last resort of the demo."""
     monkeypatch.delenv("DLFB_DATA_DIR", raising=False)
     monkeypatch.setenv("DLFB_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setattr(data, "SYSTEM_LOCATIONS", {})
-    monkeypatch.setattr(data, "network_problem", lambda: "offline (test)")
+    monkeypatch.setattr(loaders, "SYSTEM_LOCATIONS", {})
+    monkeypatch.setattr(loaders, "network_problem", lambda: "offline (test)")
 
 
-def check_tuner_resumes(train_module, project, config, tmp_path):
+def run_and_rebuild(project, config, tmp_path):
+    """Trains a run, checks its report folder, reruns it (reusing every model) and rebuilds the
+    report from the saved results alone; returns (results, report html, rebuilt html)."""
+    options = dict(workdir=tmp_path / "runs", reports_dir=tmp_path / "reports", preset="smoke")
+    results, path = skeleton.run(project, config, **options)
+    folder = path.parent
+    for name in ("index.html", "metrics.json", "config.json", "arrays.npz"):
+        assert (folder / name).exists(), name
+    html = path.read_text()
+    check_figures_name_their_code(html, project)
+    start = time.perf_counter()
+    again, _ = skeleton.run(project, config, **options)
+    assert all(record["resumed"] for record in again.training.values())
+    assert "Resumed run" in path.read_text()
+    rebuilt_results, rebuilt = skeleton.rebuild_report(
+        project, folder, reports_dir=tmp_path / "rebuilt"
+    )
+    assert rebuilt_results.metrics == again.metrics
+    assert time.perf_counter() - start < 600
+    rebuilt_html = rebuilt.read_text()
+    assert rebuilt_html.count("<figure") == html.count("<figure")
+    assert json.loads((folder / "metrics.json").read_text())["project"] == project.name
+    return results, html, rebuilt_html
+
+
+def check_figures_name_their_code(html, project):
+    """Every figure names the function that computed it; every caption is a literal string of
+    the project's or common's source, so grep finds the code from the page."""
+    figures = re.findall(r"<figure>.*?</figure>", html, flags=re.S)
+    assert figures
+    sources = "\n".join(
+        path.read_text() for path in [*ROOT.glob(f"projects/{project.name}/*.py")]
+    ) + "\n".join(path.read_text() for path in ROOT.glob("common/**/*.py"))
+    for figure in figures:
+        assert 'class="sources">computed by ' in figure, figure[:300]
+        caption = re.search(r"</b> (.*?)<span", figure, flags=re.S).group(1).strip()
+        caption = caption.replace("&#39;", "'").replace("&quot;", '"').replace("&amp;", "&")
+        assert caption[:40] in sources, f"caption not in the source: {caption!r}"
+
+
+def check_tuner_resumes(project, config, tmp_path):
     """Two trials run and are reported; a rerun of the same search repeats neither."""
-    options = dict(reports_dir=tmp_path / "reports", preset="smoke", max_trials=2)
-    train_module.tune(config, tmp_path / "runs", **options)
-    search = tmp_path / "runs" / project / "tune-smoke" / "search"
+    options = dict(workdir=tmp_path / "runs", reports_dir=tmp_path / "reports", preset="smoke")
+    skeleton.tune(project, config, max_trials=2, **options)
+    search = tmp_path / "runs" / project.name / "tune-smoke" / "search"
     trials = sorted(path.name for path in search.glob("trial_*"))
     assert len(trials) == 2
     first = {name: (search / name / "trial.json").stat().st_mtime for name in trials}
-    train_module.tune(config, tmp_path / "runs", **options)
+    skeleton.tune(project, config, max_trials=2, **options)
     assert sorted(path.name for path in search.glob("trial_*")) == trials
     assert {name: (search / name / "trial.json").stat().st_mtime for name in trials} == first
-    report = tmp_path / "reports" / f"{project}-tuning" / "metrics.json"
+    report = tmp_path / "reports" / f"{project.name}-tuning" / "metrics.json"
     assert len(json.loads(report.read_text())["metrics"]["trials"]) == 2
+    assert any((tmp_path / "runs" / project.name / "tune-smoke" / "tensorboard").iterdir())

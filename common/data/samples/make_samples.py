@@ -1,6 +1,6 @@
 """Rebuild the small bundled samples in this folder from the full data sets.
 
-    python common/data/samples/make_samples.py --shared /work/shared/data
+    python common/data/samples/make_samples.py --shared DIR   (DIR: a folder with the archives)
 
 Each sample is a balanced slice of real data in the original format, so it goes through the same
 readers as the full data set: the first N items of every class in (natural) file order. The output
@@ -115,7 +115,7 @@ def main():
         help="folder of the Fashion-MNIST IDX files (default: %(default)s)",
     )
     arguments = parser.parse_args()
-    make_fashion_mnist(arguments.fashion, train_count=100, test_count=50)
+    make_fashion_mnist(arguments.fashion, train_count=600, test_count=100)
     slice_archive(
         arguments.shared / "cifar10_png.tar.gz",
         SAMPLES / "cifar10_png_sample.tar.gz",
@@ -124,7 +124,7 @@ def main():
     slice_archive(
         arguments.shared / "aclImdb_v1_labeled.tar.gz",
         SAMPLES / "aclImdb_sample.tar.gz",
-        counts={"train": 100, "test": 50},
+        counts={"train": 1000, "test": 500},
         extra_files=("aclImdb/README",),
     )
 

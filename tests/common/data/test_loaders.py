@@ -51,10 +51,10 @@ def write_idx(path, array, magic):
 
 def test_fashion_mnist_sample():
     images = load_sample(loaders.load_fashion_mnist)
-    assert images.train_images.shape == (1000, 28, 28, 1)
-    assert images.test_images.shape == (500, 28, 28, 1)
+    assert images.train_images.shape == (6000, 28, 28, 1)
+    assert images.test_images.shape == (1000, 28, 28, 1)
     assert images.train_images.dtype == np.uint8 and images.train_labels.dtype == np.int32
-    assert np.bincount(images.train_labels).tolist() == [100] * 10
+    assert np.bincount(images.train_labels).tolist() == [600] * 10
     assert images.class_names[0] == "T-shirt/top" and images.class_names[-1] == "Ankle boot"
     assert images.source.is_sample and images.source.origin == "sample"
     assert images.source.fingerprint == load_sample(loaders.load_fashion_mnist).source.fingerprint
@@ -75,9 +75,9 @@ def test_cifar10_sample():
 
 def test_imdb_sample():
     texts = load_sample(loaders.load_imdb)
-    assert texts.train_texts.shape == (200,) and texts.test_texts.shape == (100,)
+    assert texts.train_texts.shape == (2000,) and texts.test_texts.shape == (1000,)
     assert texts.train_texts.dtype == object and isinstance(texts.train_texts[0], str)
-    assert np.bincount(texts.train_labels).tolist() == [100, 100]
+    assert np.bincount(texts.train_labels).tolist() == [1000, 1000]
     assert texts.class_names == ("negative", "positive")
     assert texts.source.is_sample
 
@@ -85,7 +85,7 @@ def test_imdb_sample():
 def test_fingerprints_differ_for_different_data(tmp_path):
     sample = load_sample(loaders.load_fashion_mnist).source.fingerprint
     folder = fashion_copy(tmp_path / "fashion")
-    labels = np.array([0, 1] * 250, np.uint8)
+    labels = np.array([0, 1] * 500, np.uint8)
     write_idx(folder / "t10k-labels-idx1-ubyte.gz", labels, readers.IDX_LABELS)
     changed = loaders.load_fashion_mnist(folder, allow_download=False)
     assert changed.source.fingerprint != sample
@@ -109,13 +109,14 @@ def test_data_dir_beats_environment_which_beats_sample(tmp_path, monkeypatch):
     given, environment = fashion_copy(tmp_path / "given"), fashion_copy(tmp_path / "env")
     monkeypatch.setenv("DLFB_DATA_DIR", str(environment))
     from_env = loaders.load_fashion_mnist(allow_download=False, allow_sample=True)
-    assert from_env.source.origin == "DLFB_DATA_DIR" and from_env.source.location == str(
-        environment
-    )
+    assert from_env.source.origin == "DLFB_DATA_DIR"
+    assert from_env.source.location == environment.name  # A name, never a full path.
+    assert str(tmp_path) not in from_env.source.describe()
+    assert "$DLFB_DATA_DIR" in from_env.source.describe()
     assert not from_env.source.is_sample
     from_argument = loaders.load_fashion_mnist(given, allow_download=False, allow_sample=True)
     assert from_argument.source.origin == "data_dir"
-    assert from_argument.source.location == str(given)
+    assert from_argument.source.location == given.name
 
 
 def test_official_cifar_python_batches(tmp_path):
@@ -136,7 +137,7 @@ def test_official_cifar_python_batches(tmp_path):
     )
     assert images.train_images[0, 5, 7].tolist() == [1, 2, 3]
     assert images.test_labels.tolist() == [0, 1, 2, 9]
-    assert images.source.location == str(folder)
+    assert images.source.location == folder.name
 
 
 def test_missing_data_lists_every_place_tried(tmp_path, monkeypatch):
@@ -168,8 +169,8 @@ def test_truncated_archive_is_a_format_error(tmp_path):
 @pytest.mark.parametrize(
     ("labels", "expected"),
     [
-        (np.zeros(499, np.uint8), "499 labels for 500 images"),
-        (np.full(500, 12, np.uint8), "label 12"),
+        (np.zeros(999, np.uint8), "999 labels for 1000 images"),
+        (np.full(1000, 12, np.uint8), "label 12"),
     ],
 )
 def test_wrong_label_file_is_a_format_error(tmp_path, labels, expected):

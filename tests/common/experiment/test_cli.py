@@ -1,11 +1,13 @@
 """The shared command line: flags, presets, overrides and argparse-style errors."""
 
+import dataclasses
+
 import pytest
 
 from common.experiment import cli
-from projects.image_classification import __main__ as image_classification
+from projects.adversarial_regularization import __main__ as adversarial_regularization
 
-PROJECT = image_classification.PROJECT
+PROJECT = adversarial_regularization.PROJECT
 
 
 def parse(argv):
@@ -16,9 +18,9 @@ def parse(argv):
 
 def test_flags_override_preset():
     config = parse(["train", "--preset", "smoke", "--epochs", "3", "--seed", "7"])
-    assert (config.epochs, config.seed, config.train_limit) == (3, 7, 512)
-    config = parse(["train", "--preset", "full", "--set", "hidden_units=relu,maxout"])
-    assert config.hidden_units == ("relu", "maxout") and config.train_limit is None
+    assert (config.epochs, config.seed, config.train_limit) == (3, 7, 256)
+    config = parse(["train", "--preset", "full", "--set", "variants=base,adversarial_pgd"])
+    assert config.variants == ("base", "adversarial_pgd") and config.train_limit is None
 
 
 def test_help_lists_every_config_field_and_preset(capsys):
@@ -26,7 +28,14 @@ def test_help_lists_every_config_field_and_preset(capsys):
         cli.main(PROJECT, ["--help"])
     assert exit_info.value.code == 0
     text = capsys.readouterr().out
-    for expected in ("learning_rate", "hidden_units", "smoke:", "full:", "--preset", "tune --help"):
+    for expected in (
+        "learning_rate",
+        "multiplier_sweep",
+        "smoke:",
+        "full:",
+        "--preset",
+        "tune --help",
+    ):
         assert expected in text
 
 
@@ -38,8 +47,8 @@ def test_help_lists_every_config_field_and_preset(capsys):
         (["--epochs", "ten"], "expected a whole number"),
         (["--seed", "-1"], "must be at least 0"),
         (["--set", "learnin_rate=1"], "Unknown config field 'learnin_rate'"),
-        (["--set", "dropout_rate=2"], "dropout_rate must be in"),
-        (["--set", "hidden_units=relu,swish"], "Unknown hidden unit"),
+        (["--set", "clean_weight=2"], "clean_weight must be in"),
+        (["--set", "variants=base,fgsm"], "variants must be among"),
     ],
 )
 def test_bad_values_get_argparse_errors(argv, message, capsys):
@@ -71,13 +80,7 @@ def fake_predict(config, workdir, *, text, preset):
     return {"summary": f"{preset}: {len(text.split())} words from {workdir}"}
 
 
-PREDICTING = cli.Project(
-    name="predicting",
-    description="A project with a predict command.",
-    config_class=PROJECT.config_class,
-    run=PROJECT.run,
-    predict="tests.common.experiment.test_cli:fake_predict",
-)
+PREDICTING = dataclasses.replace(PROJECT, name="predicting", predict=fake_predict)
 
 
 def test_predict_command_passes_the_text_and_prints_the_summary(tmp_path, capsys):

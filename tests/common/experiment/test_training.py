@@ -1,4 +1,5 @@
-"""Resumable training: an interrupted fit continues; a finished variant is reused."""
+"""Training one model of a plan: an interrupted fit resumes with its whole history, a finished
+model is reused, the early-stopping outcome is read back from the history."""
 
 import dataclasses
 
@@ -8,10 +9,12 @@ import pytest
 import tensorflow as tf
 
 from common.experiment import training
+from common.nn import callbacks, recorder
 
 
 @dataclasses.dataclass(frozen=True)
 class TinyConfig:
+    seed: int = 0
     epochs: int = 5
     patience: int = 10
 
@@ -20,13 +23,7 @@ def make_data():
     rng = np.random.default_rng(0)
     x = rng.normal(size=(64, 3)).astype("float32")
     y = (x @ np.array([1.0, -2.0, 0.5], dtype="float32"))[:, None]
-    return tf.data.Dataset.from_tensor_slices((x, y)).batch(16), (x[:16], y[:16])
-
-
-def build():
-    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
-    model.compile(optimizer=keras.optimizers.SGD(0.05), loss="mse", jit_compile=False)
-    return model
+    return tf.data.Dataset.from_tensor_slices((x, y)).batch(16)
 
 
 class InterruptAfter(keras.callbacks.Callback):
@@ -39,42 +36,72 @@ class InterruptAfter(keras.callbacks.Callback):
             raise KeyboardInterrupt
 
 
-def test_interrupted_fit_resumes_from_last_finished_epoch(tmp_path):
-    dataset, _ = make_data()
-    training.set_seed(0)
-    model = build()
-    with pytest.raises(KeyboardInterrupt):
-        training.fit_resumable(
-            model,
-            dataset,
-            dataset,
-            epochs=5,
-            folder=tmp_path,
-            callbacks=[InterruptAfter(1)],
-            verbose=0,
-        )
-    assert (tmp_path / "backup").exists()
-    resumed = build()
-    history = training.fit_resumable(
-        resumed, dataset, dataset, epochs=5, folder=tmp_path, verbose=0
+def train_model(config, dataset, run, interrupt_after=None):
+    """A project's train_model in miniature: build, compile, fit with the usual callbacks."""
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    model.compile(optimizer=keras.optimizers.SGD(0.05), loss="mse")
+    extra = [] if interrupt_after is None else [InterruptAfter(interrupt_after)]
+    model.fit(
+        dataset,
+        validation_data=dataset,
+        epochs=config.epochs,
+        callbacks=[
+            keras.callbacks.BackupAndRestore(run.backup_dir),
+            callbacks.ValidationEarlyStopping(patience=config.patience),
+            recorder.TrainingRecorder(run.history_path),
+            *extra,
+        ],
+        verbose=0,
     )
-    assert len(history.history["loss"]) == 3  # Epochs 3, 4 and 5 only.
-    assert not (tmp_path / "backup").exists()  # Keras deletes the backup after a finished fit.
+    run.notes["note"] = {"epochs": config.epochs}
+    return model
 
 
-def test_finished_variant_is_reused_not_retrained(tmp_path):
-    dataset, probe = make_data()
-    arguments = dict(config=TinyConfig(), folder=tmp_path / "linear", probe_data=probe)
-    model, result = training.train_variant("linear", build, dataset, dataset, **arguments)
-    assert result["resumed"] is False and len(result["history"]["loss"]) == 5
-    assert result["early_stopping"]["best_epoch_number"] >= 1
+def test_interrupted_training_resumes_and_its_record_covers_every_epoch(tmp_path):
+    dataset = make_data()
 
-    def must_not_build():
-        raise AssertionError("a finished variant was trained again")
+    def interrupted(config, data, run):
+        return train_model(config, data, run, interrupt_after=1)
 
-    again, reused = training.train_variant("linear", must_not_build, dataset, dataset, **arguments)
-    assert reused["resumed"] is True and reused["history"] == result["history"]
-    np.testing.assert_allclose(again.get_weights()[0], model.get_weights()[0])
+    with pytest.raises(KeyboardInterrupt):
+        training.train_or_reuse("linear", interrupted, TinyConfig(), dataset, tmp_path / "linear")
+    assert (tmp_path / "linear" / "backup").exists()
+    assert len(training.read_history(tmp_path / "linear" / "history.json")["loss"]) == 2
+    trained = training.train_or_reuse(
+        "linear", train_model, TinyConfig(), dataset, tmp_path / "linear"
+    )
+    history = trained.record["history"]
+    assert len(history["loss"]) == 5  # Epochs 1-2 from the first part, 3-5 from the second.
+    assert history["loss"][0] > history["loss"][-1]
+    assert not (tmp_path / "linear" / "backup").exists()  # Keras deletes it after a finished fit.
+    assert trained.record["note"] == {"epochs": 5}
+    assert trained.record["wall_time_seconds"] == pytest.approx(sum(history["epoch_time"]))
+
+
+def test_finished_model_is_reused_not_retrained(tmp_path):
+    dataset = make_data()
+    first = training.train_or_reuse("linear", train_model, TinyConfig(), dataset, tmp_path / "m")
+    assert first.record["resumed"] is False and len(first.record["history"]["loss"]) == 5
+    assert first.record["early_stopping"]["best_epoch_number"] >= 1
+
+    def must_not_train(*arguments):
+        raise AssertionError("a finished model was trained again")
+
+    again = training.train_or_reuse("linear", must_not_train, TinyConfig(), dataset, tmp_path / "m")
+    assert again.record["resumed"] is True and again.record["history"] == first.record["history"]
+    np.testing.assert_allclose(again.model.get_weights()[0], first.model.get_weights()[0])
+
+
+def test_stopping_summary_read_from_the_history_matches_the_callback():
+    values = [1.0, 0.8, 0.9, 0.85, 0.95, 0.7]
+    summary = callbacks.stopping_summary(values[:5], planned_epochs=6, patience=3)
+    assert summary["best_epoch_number"] == 2 and summary["stopped_epoch"] == 4
+    assert "stopped after epoch 5" in summary["stop_reason"]
+    ran_all = callbacks.stopping_summary(values, planned_epochs=6, patience=5)
+    assert ran_all["stopped_epoch"] is None and ran_all["best_epoch_number"] == 6
+    assert ran_all["stop_reason"].startswith("ran all 6 epochs")
+    never = callbacks.stopping_summary([float("nan")] * 2, planned_epochs=2, patience=3)
+    assert never["best_epoch"] is None and "never available" in never["stop_reason"]
 
 
 def test_broken_model_file_gets_a_clear_message(tmp_path):
@@ -84,27 +111,3 @@ def test_broken_model_file_gets_a_clear_message(tmp_path):
         training.load_model_file(path)
     with pytest.raises(FileNotFoundError, match="No saved model"):
         training.load_model_file(tmp_path / "missing.keras")
-
-
-class CountEpochs(keras.callbacks.Callback):
-    def __init__(self):
-        super().__init__()
-        self.epochs = 0
-
-    def on_epoch_end(self, epoch, logs=None):
-        self.epochs += 1
-
-    def summary(self):
-        return {"epochs": self.epochs}
-
-
-def test_extra_callbacks_run_and_their_summaries_are_kept(tmp_path):
-    dataset, probe = make_data()
-    arguments = dict(config=TinyConfig(epochs=2), folder=tmp_path / "linear", probe_data=probe)
-    extra = {"counter": CountEpochs(), "no_summary": keras.callbacks.Callback()}
-    _, result = training.train_variant(
-        "linear", build, dataset, dataset, callbacks=extra, **arguments
-    )
-    assert result["counter"] == {"epochs": 2} and "no_summary" not in result
-    _, reused = training.train_variant("linear", build, dataset, dataset, **arguments)
-    assert reused["counter"] == {"epochs": 2}

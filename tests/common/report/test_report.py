@@ -13,9 +13,13 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
+from common.report import index, meta  # noqa: E402
 from common.report import parts as report_parts  # noqa: E402
 from common.report import report as report_module  # noqa: E402
-from common.report.report import Report, run_metadata, write_index  # noqa: E402
+
+Report = report_module.Report
+write_index = index.write_index
+run_metadata = meta.run_metadata
 
 EVIL = "<script>alert(1)</script> & friends"
 METADATA = {
@@ -113,13 +117,11 @@ def full_report():
 
 
 def write(report, out_dir, history=None):
-    return report.write(
-        out_dir,
-        metrics={"accuracy": np.float32(0.875), "curve": np.arange(3)},
-        config={"epochs": np.int64(3), "units": (8, 16)},
-        history=history,
-        metadata=METADATA,
-    )
+    results = {
+        "metrics": {"accuracy": np.float32(0.875), "curve": np.arange(3)},
+        "metadata": {**METADATA, "config": {"epochs": np.int64(3), "units": (8, 16)}},
+    }
+    return report.write(out_dir, results=report_parts.to_jsonable(results), history=history)
 
 
 def test_html_is_escaped_self_contained_and_well_formed(tmp_path):
@@ -257,16 +259,13 @@ def test_write_index_lists_reports_one_folder_deeper(tmp_path):
 
 def test_write_index_on_an_empty_root_says_how_to_make_reports(tmp_path):
     text = write_index(tmp_path / "reports").read_text()
-    assert "No reports yet" in text and "python -m projects all --preset quick" in text
+    assert "No reports yet" in text and "make demo" in text
     parse(text)
 
 
 def test_run_metadata_outside_a_git_repo(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    assert report_module.run_metadata is run_metadata
-    from common.report import meta as report_meta
-
-    assert report_meta.git_info(tmp_path) is None
+    assert meta.git_info(tmp_path) is None
     metadata = run_metadata(
         config={"a": np.float64(1.5)},
         seed=3,

@@ -1,0 +1,171 @@
+"""The experiment every project runs, written once: prepare, load, train the plan, test, save,
+report; and the tuner search. A project supplies its parts as plain functions in a `Project`.
+
+    run:     seed -> run folder -> load_datasets(config) -> plan(config) -> for each model:
+             train_model(model config, datasets, run) (or reuse a finished one) -> evaluate(...)
+             -> Results saved in the run folder -> build_report(results) -> published
+    report:  saved Results -> build_report(results) -> published (seconds, no training)
+    tune:    load_datasets -> Keras Tuner over hyperparameters(hp, config) -> its report
+
+Reports go to `runs/reports/<project>/` unless `--out` says otherwise: the published reports
+in `reports/` change only when asked to (`--out reports`, `make reports`).
+"""
+
+import dataclasses
+import datetime
+import pathlib
+import time
+import typing
+
+from common.experiment import config as config_lib
+from common.experiment import results as results_lib
+from common.experiment import training, tuning
+from common.report import index, meta
+
+DEFAULT_REPORTS = pathlib.Path("runs") / "reports"
+
+
+@dataclasses.dataclass(frozen=True)
+class Project:
+    """What one project supplies: its name, its config class and its parts, as functions."""
+
+    name: str  # Package name under projects/, e.g. "image_classification".
+    description: str  # One line for --help and the demo.
+    config_class: type  # The frozen Config dataclass, with PRESETS.
+    load_datasets: typing.Callable  # data.py: config -> Datasets (.train(c), .validation(c)).
+    plan: typing.Callable  # train.py: config -> Plan, the models to train.
+    train_model: typing.Callable  # train.py: (config, datasets, run) -> a trained model.
+    evaluate: typing.Callable  # evaluate.py: (config, datasets, plan, trained) -> metrics, arrays
+    build_report: typing.Callable  # report.py: Results -> Report.
+    # The tuner: model.py's build_model(config) and hyperparameters(hp, config) -> config, and
+    # train.py's compile_model(model, config, datasets); objective (name, "max" or "min").
+    build_model: typing.Callable | None = None
+    hyperparameters: typing.Callable | None = None
+    compile_model: typing.Callable | None = None
+    tuner_objective: tuple = ("val_accuracy", "max")
+    # predict(config, workdir, text=..., preset=...) -> {"summary": ...}; ValueError or
+    # FileNotFoundError for a bad text or a missing model.
+    predict: typing.Callable | None = None
+    # data.py: (config, datasets) -> the config the loaded data calls for (e.g. the size of a
+    # vocabulary learned from it); None: the config as given.
+    adapt_config: typing.Callable | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Plan:
+    """The models one run trains, each a config (the run's, with some fields changed), and the
+    tables the report compares them in: {table: [(row label, model name), ...]}."""
+
+    models: dict
+    tables: dict = dataclasses.field(default_factory=dict)
+    headline: str | None = None  # The model named in advance to be tested (None: chosen).
+
+    def to_json(self):
+        return {
+            "headline": self.headline,
+            "tables": {name: [list(row) for row in rows] for name, rows in self.tables.items()},
+            "models": {name: config_lib.to_dict(config) for name, config in self.models.items()},
+        }
+
+
+def run(project, config, *, workdir="runs", reports_dir=DEFAULT_REPORTS, preset="custom",
+        fresh=False):  # fmt: skip
+    """Trains every model of the plan, tests, saves the results and publishes the report.
+
+    Returns `(results, path of the report's index.html)`.
+    """
+    start = time.perf_counter()
+    folder = training.prepare_run(config, workdir, project.name, preset, fresh)
+    datasets = project.load_datasets(config)
+    if project.adapt_config is not None:
+        config = project.adapt_config(config, datasets)
+    plan = project.plan(config)
+    trained = {
+        name: training.train_or_reuse(name, project.train_model, config_of, datasets, folder / name)
+        for name, config_of in plan.models.items()
+    }
+    metrics, arrays = project.evaluate(config, datasets, plan, trained)
+    results = results_lib.Results(
+        project=project.name,
+        config=config,
+        metrics=metrics,
+        arrays=arrays,
+        training={name: model.record for name, model in trained.items()},
+        plan=plan.to_json(),
+        metadata=meta.run_metadata(
+            config=config_lib.to_dict(config),
+            seed=config.seed,
+            preset=preset,
+            data_source=datasets.source.as_dict(),
+            wall_time_seconds=time.perf_counter() - start,
+        ),
+    )
+    results_lib.save(results, folder / "results")
+    # The report is built from the saved form, so `report` rebuilds exactly this page later.
+    results = results_lib.round_trip(results)
+    return results, publish(project.build_report, results, reports_dir)
+
+
+def results_folder(project, config, workdir, preset):
+    """Where `run` with this preset and config saves its results."""
+    return training.run_dir(workdir, project.name, preset, config) / "results"
+
+
+def rebuild_report(project, folder, reports_dir=DEFAULT_REPORTS):
+    """Rebuilds and publishes the report of the results saved in `folder`, without training."""
+    results = results_lib.load(folder, project.config_class)
+    results.metadata["report_rebuilt"] = {
+        "git": meta.GIT_AT_START,
+        "timestamp_utc": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+    }
+    return results, publish(project.build_report, results, reports_dir)
+
+
+def publish(build_report, results, reports_dir):
+    """Writes REPORTS/<project>/ (page, results, config, headline history), then the index."""
+    report = build_report(results)
+    tested = results.metrics.get("tested_model") or results.plan.get("headline")
+    history = (results.training.get(tested) or {}).get("history")
+    path = report.write(
+        pathlib.Path(reports_dir) / results.project,
+        results=results.to_json(),
+        arrays=results.arrays_npz(),
+        history=history,
+    )
+    index.write_index(reports_dir)
+    return path
+
+
+def tune(project, config, *, workdir="runs", reports_dir=DEFAULT_REPORTS, preset="custom",
+         fresh=False, max_trials=None):  # fmt: skip
+    """Runs (or resumes) the project's Keras Tuner search and publishes its report."""
+    if project.hyperparameters is None:
+        raise ValueError(f"{project.name} has no tuner search.")
+    start = time.perf_counter()
+    training.set_seed(config.seed)
+    datasets = project.load_datasets(config)
+    if project.adapt_config is not None:
+        config = project.adapt_config(config, datasets)
+    summary = tuning.search(
+        project, config, datasets,
+        directory=pathlib.Path(workdir) / project.name / f"tune-{preset}",
+        max_trials=max_trials, overwrite=fresh,
+    )  # fmt: skip
+    results = results_lib.Results(
+        project=f"{project.name}-tuning",
+        config=config,
+        metrics=summary,
+        arrays={},
+        training={},
+        plan={},
+        metadata=meta.run_metadata(
+            config=config_lib.to_dict(config),
+            seed=config.seed,
+            preset=preset,
+            data_source=datasets.source.as_dict(),
+            wall_time_seconds=time.perf_counter() - start,
+        ),
+    )
+    if tuning.is_worker():
+        return results, None  # The chief reports the whole search.
+    return results, publish(tuning.build_report, results_lib.round_trip(results), reports_dir)
