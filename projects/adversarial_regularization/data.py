@@ -1,16 +1,17 @@
-"""Fashion-MNIST in [0, 1] as tf.data pipelines, with optional Gaussian noise on training inputs.
+"""Fashion-MNIST in [0, 1] as tf.data pipelines, with Gaussian noise on training inputs when the
+model's config asks for it (noise injection).
 
 Attacks and their epsilon live in pixel units of [0, 1], so the images are scaled once here and
 every model sees floats in that box. The test set is kept as arrays: the attacks need them.
 """
 
 import dataclasses
+import math
 
 import numpy as np
 import tensorflow as tf
 
-from common.data import loaders as data
-from common.data import pipeline
+from common.data import loaders, pipeline
 
 
 @dataclasses.dataclass(frozen=True)
@@ -22,9 +23,7 @@ class Datasets:
     test_images: np.ndarray  # Touched once, after training.
     test_labels: np.ndarray
     class_names: tuple
-    source: data.DataSource
-    batch_size: int
-    seed: int
+    source: loaders.DataSource
 
     @property
     def train_size(self):
@@ -34,27 +33,31 @@ class Datasets:
     def validation_size(self):
         return len(self.validation_images)
 
-    def train(self, noise_sigma=0.0):
-        """Shuffled training batches; `noise_sigma` > 0 adds fresh clipped Gaussian noise to each.
+    def steps_per_epoch(self, config):
+        return math.ceil(self.train_size / config.batch_size)
+
+    def train(self, config):
+        """Shuffled training batches; the gaussian_noise variant adds fresh clipped noise to each.
 
         Noise injection (book Section 7.5) perturbs inputs in random directions; compare it with
         the adversarial direction, which is the worst one.
         """
-        noise = None if noise_sigma == 0 else add_noise(noise_sigma)
+        noise = add_noise(config.noise_sigma) if config.variant == "gaussian_noise" else None
         return pipeline.make_pipeline(
-            self.train_images, self.train_labels, batch_size=self.batch_size, shuffle=True,
-            seed=self.seed, random_map_fn=noise,
+            self.train_images, self.train_labels, batch_size=config.batch_size, shuffle=True,
+            seed=config.seed, random_map_fn=noise,
         )  # fmt: skip
 
-    def validation(self):
+    def validation(self, config):
         return pipeline.make_pipeline(
-            self.validation_images, self.validation_labels, batch_size=self.batch_size,
-            shuffle=False, seed=self.seed,
+            self.validation_images, self.validation_labels, batch_size=config.batch_size,
+            shuffle=False, seed=config.seed,
         )  # fmt: skip
 
-    def probe(self):
+    def probe(self, config):
         """One validation batch, for the gradient-norm recorder."""
-        return self.validation_images[: self.batch_size], self.validation_labels[: self.batch_size]
+        size = config.batch_size
+        return self.validation_images[:size], self.validation_labels[:size]
 
 
 def add_noise(sigma):
@@ -70,7 +73,7 @@ def add_noise(sigma):
 
 def load_datasets(config):
     """Loads Fashion-MNIST as named by `config`: stratified validation split, optional limit."""
-    images = data.load_fashion_mnist(config.data_dir, allow_sample=config.allow_sample_data)
+    images = loaders.load_fashion_mnist(config.data_dir, allow_sample=config.allow_sample_data)
     (train_x, train_y), (val_x, val_y) = pipeline.split_and_limit(
         images.train_images,
         images.train_labels,
@@ -87,6 +90,4 @@ def load_datasets(config):
         test_labels=images.test_labels,
         class_names=images.class_names,
         source=images.source,
-        batch_size=config.batch_size,
-        seed=config.seed,
     )

@@ -2,16 +2,67 @@
 
 Every attack is white box (built on the model being scored) unless it says "transfer": then the
 perturbations come from the base model and are shown to another model, as in NSL's tutorial.
+`evaluate` scores every model and returns the results the report is drawn from.
 """
 
 import keras
 import numpy as np
 import tensorflow as tf
 
+from common.experiment import training
 from common.report import plots
 from projects.adversarial_regularization import attacks
+from projects.adversarial_regularization import model as model_lib
 
-GRADIENT_IMAGES = 1000  # Test images on which the input-gradient norm is measured.
+HEADLINE_KEYS = ("clean_accuracy", "fgsm_accuracy", "pgd_accuracy")
+
+
+def evaluate(config, datasets, plan, trained):
+    """Scores every trained model on the test set (once, after all training); returns the
+    metrics (numbers for tables) and the arrays (images and norms for figures)."""
+    classifiers = {name: model_lib.base_of(trained[name].model) for name in plan.models}
+    base = classifiers.get("base")
+    transferred, transfer_labels = (
+        transfer_images(base, datasets, config) if base is not None else (None, None)
+    )
+    variants, arrays = {}, {}
+    for name, classifier in classifiers.items():
+        print(f"[{name}] attacking the test set.", flush=True)
+        scores = headline(classifier, datasets, config)
+        scores["curves"] = robustness_curves(classifier, datasets, config)
+        if transferred is not None:
+            scores["transfer"] = transfer_accuracy(classifier, transferred, transfer_labels)
+        norms = input_gradient_norm(classifier, datasets, config)
+        arrays[f"{name}/input_gradient_norms"] = norms.pop("values")
+        scores["input_gradient_norm"] = norms
+        model_config = plan.models[name]
+        scores["description"] = model_lib.describe(model_config)
+        variants[name] = {
+            **training.summarize(trained[name].record, model_config.epochs),
+            **scores,
+        }
+        if name in dict(plan.tables.get("main", [])):
+            grid = example_grid(classifier, datasets, config)
+            arrays.update({f"{name}/examples/{key}": value for key, value in grid.items()})
+    name = plan.headline
+    metrics = {
+        **{key: variants[name][key] for key in HEADLINE_KEYS},
+        "headline_variant": name,
+        "tested_model": name,
+        "attack_epsilon": config.attack_epsilon,
+        "base_fgsm_accuracy": variants.get("base", {}).get("fgsm_accuracy"),
+        "variants": variants,
+        "curve_epsilons": list(config.curve_epsilons),
+        "class_names": list(datasets.class_names),
+        "test_images": len(datasets.test_labels),
+        "train_images": datasets.train_size,
+        "validation_images": datasets.validation_size,
+        "training_time_seconds": sum(t.record["wall_time_seconds"] for t in trained.values()),
+        "summary": f"{name}: clean test accuracy {variants[name]['clean_accuracy']:.4f}, FGSM "
+        f"{variants[name]['fgsm_accuracy']:.4f}, PGD-{config.attack_pgd_steps} "
+        f"{variants[name]['pgd_accuracy']:.4f} at eps {config.attack_epsilon}",
+    }
+    return metrics, arrays
 
 
 def predict(model, images, batch_size=1000):
@@ -80,14 +131,14 @@ def transfer_accuracy(model, transferred, labels):
     }
 
 
-def input_gradient_norm(model, datasets):
+def input_gradient_norm(model, datasets, config):
     """Mean and median ||grad_x L||_2 over test points: how steep the loss is around the data.
 
     Adversarial training aims for a flat loss surface near every training point; a small input
     gradient means a small step cannot change the loss much (to first order).
     """
-    images = tf.constant(datasets.test_images[:GRADIENT_IMAGES])
-    labels = tf.constant(datasets.test_labels[:GRADIENT_IMAGES])
+    images = tf.constant(datasets.test_images[: config.gradient_images])
+    labels = tf.constant(datasets.test_labels[: config.gradient_images])
     norms = []
     for start in range(0, len(images), 250):
         gradient = per_example_gradient(
@@ -109,10 +160,10 @@ def per_example_gradient(model, images, labels):
     return tape.gradient(total, images)
 
 
-def example_grid(model, datasets, config, count=8):
+def example_grid(model, datasets, config):
     """Clean images, amplified PGD perturbations and adversarial images, with predictions."""
-    images = datasets.test_images[:count]
-    labels = datasets.test_labels[:count]
+    images = datasets.test_images[: config.example_images]
+    labels = datasets.test_labels[: config.example_images]
     attack = attacks.make_attack(
         "pgd", config.attack_epsilon, steps=config.attack_pgd_steps, seed=config.seed
     )

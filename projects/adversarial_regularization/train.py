@@ -1,132 +1,79 @@
-"""Train every model of the plan, attack each one on the test set once, write the report."""
+"""How the classifiers are trained: which models (the plan), then compile and fit, as in a
+keras-io example.
 
-import math
-import pathlib
-import time
+Every model of the plan is the same network trained from the same initial weights on the same
+batches for the same epochs; its config's `variant` says whether its loss or its inputs differ
+(model.py, data.py). The recipe, top to bottom: Adam with a cosine decay of the learning rate to
+zero (book Section 8.3.1), cross-entropy on logits, accuracy; `fit` with early stopping on the
+validation loss (Section 7.8) and the callbacks that make a long run safe to interrupt.
+"""
 
-from common.experiment import training, tuning
-from common.report import report as report_lib
-from projects.adversarial_regularization import data, evaluate, model
-from projects.adversarial_regularization import report as project_report
+import dataclasses
 
-PROJECT = "adversarial_regularization"
+import keras
+
+from common.experiment import skeleton, training
+from common.nn import callbacks, recorder, schedules
+from projects.adversarial_regularization import model as model_lib
+
+TABLES = ("main", "multiplier sweep", "epsilon sweep")
 
 
-def run(config, workdir, *, reports_dir="reports", preset="custom", fresh=False):
-    """Trains, evaluates and reports; returns the metrics dict written to metrics.json."""
-    start = time.perf_counter()
-    folder = training.prepare_run(config, workdir, PROJECT, preset, fresh)
-    datasets = data.load_datasets(config)
-    plan = model.training_plan(config)
-    trained, results = train_all(config, datasets, plan, folder)
-    classifiers = {name: model.base_of(trained[name]) for name in plan}
-    evaluation = evaluate_all(classifiers, plan, datasets, config)
-    headline = headline_variant(config)
-    metrics = {
-        **{key: evaluation["variants"][headline][key] for key in HEADLINE_KEYS},
-        "headline_variant": headline,
-        "attack_epsilon": config.attack_epsilon,
-        "base_fgsm_accuracy": evaluation["variants"].get("base", {}).get("fgsm_accuracy"),
-        "variants": {
-            name: {
-                **training.summarize(results[name], config.epochs),
-                **evaluation["variants"][name],
-            }
-            for name in plan
-        },
-        "curve_epsilons": list(config.curve_epsilons),
-        "training_time_seconds": sum(result["wall_time_seconds"] for result in results.values()),
-    }
-    report = project_report.build(config, datasets, plan, results, metrics, evaluation)
-    path = report_lib.publish(
-        report,
-        reports_dir,
-        project=PROJECT,
-        config=config,
-        preset=preset,
-        data_source=datasets.source,
-        wall_time_seconds=time.perf_counter() - start,
-        metrics=metrics,
-        history=results[headline]["history"],
+def plan(config):
+    """The models: the main variants, then the sweeps, each adversarial_fgsm with one value
+    changed. The headline, adversarial_pgd (or the strongest one asked for), is named here, in
+    advance: no choice is made on test data."""
+    models = {name: dataclasses.replace(config, variant=name) for name in config.variants}
+    fgsm = dataclasses.replace(config, variant="adversarial_fgsm")
+    tables = {"main": [(name, name) for name in config.variants]}
+    for table, knob, values in (
+        ("multiplier sweep", "adv_multiplier", config.multiplier_sweep),
+        ("epsilon sweep", "adv_step_size", config.epsilon_sweep),
+    ):
+        prefix = "fgsm_multiplier" if knob == "adv_multiplier" else "fgsm_epsilon"
+        rows = []
+        for value in values:
+            name = f"{prefix}_{value:g}"
+            models[name] = dataclasses.replace(fgsm, **{knob: value})
+            rows.append((name, name))
+        if rows:
+            tables[table] = rows
+    headline = next(
+        (name for name in ("adversarial_pgd", "adversarial_fgsm") if name in config.variants),
+        config.variants[0],
     )
-    metrics["summary"] = (
-        f"{headline}: clean test accuracy {metrics['clean_accuracy']:.4f}, FGSM "
-        f"{metrics['fgsm_accuracy']:.4f}, PGD-{config.attack_pgd_steps} "
-        f"{metrics['pgd_accuracy']:.4f} at eps {config.attack_epsilon}; report: {path}"
+    return skeleton.Plan(models=models, tables=tables, headline=headline)
+
+
+def compile_model(model, config, datasets):
+    """Adam along a cosine decay to zero over the run, cross-entropy on logits, accuracy."""
+    schedule = schedules.learning_rate_schedule(
+        config.learning_rate, config.epochs * datasets.steps_per_epoch(config), decay="cosine"
     )
-    return metrics
-
-
-HEADLINE_KEYS = ("clean_accuracy", "fgsm_accuracy", "pgd_accuracy")
-
-
-def headline_variant(config):
-    """The model that heads the report, named in advance (no choice made on test data)."""
-    for name in ("adversarial_pgd", "adversarial_fgsm"):
-        if name in config.variants:
-            return name
-    return config.variants[0]
-
-
-def train_all(config, datasets, plan, folder):
-    """Trains (or reuses) each model of the plan from the same seed, on the same batches."""
-    steps_per_epoch = math.ceil(datasets.train_size / config.batch_size)
-    trained, results = {}, {}
-    for name, variant in plan.items():
-        training.set_seed(config.seed)  # Same initial weights for every model.
-        trained[name], results[name] = training.train_variant(
-            name,
-            lambda variant=variant: model.build_model(config, variant, steps_per_epoch),
-            datasets.train(variant.noise_sigma),
-            datasets.validation(),
-            config=config,
-            folder=folder / name,
-            probe_data=datasets.probe(),
-        )
-    return trained, results
-
-
-def evaluate_all(classifiers, plan, datasets, config):
-    """Test-set scores of every model: headline attacks, curves, transfer, gradient norms."""
-    base = classifiers.get("base")
-    transferred, transfer_labels = (
-        evaluate.transfer_images(base, datasets, config) if base is not None else (None, None)
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=schedule),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=["accuracy"],
+        jit_compile=config.jit_compile,
     )
-    variants, gradient_norms, grids = {}, {}, {}
-    for name, classifier in classifiers.items():
-        print(f"[{name}] attacking the test set.", flush=True)
-        scores = evaluate.headline(classifier, datasets, config)
-        scores["curves"] = evaluate.robustness_curves(classifier, datasets, config)
-        if transferred is not None:
-            scores["transfer"] = evaluate.transfer_accuracy(
-                classifier, transferred, transfer_labels
-            )
-        norms = evaluate.input_gradient_norm(classifier, datasets)
-        gradient_norms[name] = norms.pop("values")
-        scores["input_gradient_norm"] = norms
-        variants[name] = scores
-        if plan[name].group == "main":
-            grids[name] = evaluate.example_grid(classifier, datasets, config)
-    return {"variants": variants, "gradient_norms": gradient_norms, "grids": grids}
 
 
-def tune(config, workdir, *, reports_dir="reports", preset="custom", fresh=False, max_trials=None):
-    """Hyperband over adv_multiplier, epsilon and width; objective: validation mixed accuracy,
-    clean_weight * clean + (1 - clean_weight) * accuracy on the training attack's neighbours."""
-    training.set_seed(config.seed)
-    datasets = data.load_datasets(config)
-    steps_per_epoch = math.ceil(datasets.train_size / config.batch_size)
-    result = tuning.search(
-        model.build_hypermodel(config, steps_per_epoch),
-        datasets.train(),
-        datasets.validation(),
-        directory=pathlib.Path(workdir) / PROJECT / f"tune-{preset}",
-        max_epochs=config.epochs,
-        seed=config.seed,
-        objective="val_mixed_accuracy",
-        direction="max",
-        max_trials=max_trials,
-        overwrite=fresh,
+def train_model(config, datasets, run):
+    """Builds, compiles and fits one model of the plan; returns it with its best weights."""
+    train_data, validation_data = datasets.train(config), datasets.validation(config)
+    probe = datasets.probe(config)
+    model = model_lib.build_model(config)
+    compile_model(model, config, datasets)
+    model.fit(
+        train_data,
+        validation_data=validation_data,
+        epochs=config.epochs,
+        callbacks=[
+            keras.callbacks.BackupAndRestore(run.backup_dir),  # An interrupted fit resumes.
+            callbacks.ValidationEarlyStopping(patience=config.patience),  # Keeps the best epoch.
+            recorder.TrainingRecorder(run.history_path, probe_data=probe),  # For the report.
+            keras.callbacks.TensorBoard(run.tensorboard_dir, write_graph=False),
+        ],
+        verbose=training.VERBOSE,
     )
-    tuning.write_report(result, PROJECT, config, preset, datasets.source, reports_dir)
-    return {"summary": f"best {result['objective']} {result['best_score']:.4f}"}
+    return model

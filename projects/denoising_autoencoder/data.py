@@ -1,29 +1,29 @@
 """Images as tf.data pipelines of (input, target) pairs for autoencoders, plus the arrays they need.
 
 The target of an autoencoder is its own clean input, so the training pipeline yields (x, x);
-corruption, when a variant wants it, happens inside the model (noise.Corruption) so that fresh
-noise is drawn at every step. Validation and test inputs are corrupted once, with a fixed seed, so
-that every model is scored on exactly the same noisy images.
+corruption, when a model's config asks for it, happens inside the model (noise.Corruption) so
+that fresh noise is drawn at every step. Validation and test inputs are corrupted once, with a
+fixed seed, so that every model is scored on exactly the same noisy images.
 """
 
 import dataclasses
+import math
 
 import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from common.data import loaders as data
-from common.data import pipeline
+from common.data import loaders, pipeline
 from projects.denoising_autoencoder import noise
 
-LOADERS = {"fashion_mnist": data.load_fashion_mnist, "cifar10": data.load_cifar10}
+LOADERS = {"fashion_mnist": loaders.load_fashion_mnist, "cifar10": loaders.load_cifar10}
 VALIDATION_SEED_OFFSET = 101  # Fixed noise seeds, distinct for validation and test.
 TEST_SEED_OFFSET = 202
 
 
 @dataclasses.dataclass(frozen=True)
 class Datasets:
-    train: tf.data.Dataset  # Batches of (x, x), float32 in [0, 1].
+    shuffled: tf.data.Dataset  # Batches of (x, x) of `batch_size`, float32 in [0, 1].
     train_images: np.ndarray  # uint8, for the linear probes' training codes.
     train_labels: np.ndarray
     validation_images: np.ndarray  # float32 in [0, 1].
@@ -31,8 +31,8 @@ class Datasets:
     test_images: np.ndarray  # float32 in [0, 1]; touched once, at the end.
     test_labels: np.ndarray
     class_names: tuple
-    source: data.DataSource
-    batch_size: int
+    source: loaders.DataSource
+    batch_size: int  # The run's: training batches of the dense models, every validation batch.
     seed: int
     noisy_test_cache: dict = dataclasses.field(default_factory=dict, repr=False)
 
@@ -48,12 +48,29 @@ class Datasets:
     def image_shape(self):
         return self.test_images.shape[1:]
 
-    def validation(self, kind="none", level=0.0):
-        """(n(x), x) batches of the validation images, with the same noise on every call."""
+    def train(self, config):
+        """Shuffled (x, x) batches of `config.batch_size`. Every model draws from the one
+        seeded pipeline, whose order goes on from one model to the next."""
+        if config.batch_size == self.batch_size:
+            return self.shuffled
+        return self.shuffled.rebatch(config.batch_size)
+
+    def steps_per_epoch(self, config):
+        return math.ceil(self.train_size / config.batch_size)
+
+    def validation(self, config):
+        """(n(x), x) batches of the validation images under the model's own training noise,
+        the same noise on every call (early stopping compares like with like)."""
         noisy = corrupt_array(
-            self.validation_images, kind, level, self.seed + VALIDATION_SEED_OFFSET
-        )
+            self.validation_images, config.noise, config.noise_level,
+            self.seed + VALIDATION_SEED_OFFSET,
+        )  # fmt: skip
         return pairs(noisy, self.validation_images, self.batch_size)
+
+    def probe(self, config):
+        """The first validation batch, for the gradient-norm recorder."""
+        inputs, targets = next(iter(self.validation(config).take(1)))
+        return inputs, targets
 
     def noisy_test_images(self, kind, level):
         """The test images under noise `kind` at `level`, seeded: equal for every model."""
@@ -75,25 +92,22 @@ def load_datasets(config):
         seed=config.seed,
         limit=config.train_limit,
     )
-    train = pipeline.make_pipeline(
+    shuffled = pipeline.make_pipeline(
         train_x, None, batch_size=config.batch_size, shuffle=True, seed=config.seed, map_fn=as_pair
     )
     return Datasets(
-        train=train,
+        shuffled=shuffled,
         train_images=train_x,
         train_labels=train_y,
-        validation_images=to_float(val_x),
+        validation_images=pipeline.to_float(val_x),
         validation_labels=val_y,
-        test_images=to_float(images.test_images),
+        test_images=pipeline.to_float(images.test_images),
         test_labels=images.test_labels,
         class_names=images.class_names,
         source=images.source,
         batch_size=config.batch_size,
         seed=config.seed,
     )
-
-
-to_float = pipeline.to_float  # Kept here too: the benchmark and the tests use data.to_float.
 
 
 def as_pair(images):

@@ -1,37 +1,63 @@
 """What the trained autoencoders are scored on, all on the test set, once, after training.
 
 Image quality is PSNR and SSIM (`tf.image.psnr`, `tf.image.ssim`) of the reconstruction of a
-corrupted test image against the clean one. Representations are scored by linear probes: a
-softmax classifier trained on frozen codes f(x) with few labels (book Section 15.1: a good
-representation makes the next task easy).
+corrupted test image against the clean one. Codes are scored by how many units they use, how
+contractive their encoder is, and by linear probes (probes.py). `evaluate` scores every model
+and returns the results the report is drawn from: numbers, and the arrays its figures show.
 """
-
-import math
 
 import keras
 import numpy as np
 import tensorflow as tf
 
-from projects.denoising_autoencoder import regularizers
+from common.experiment import training
+from projects.denoising_autoencoder import codes, probes, regularizers
 
-JACOBIAN_IMAGES = 500  # Test images on which the encoder's Jacobian norm is measured.
-JACOBIAN_PROBES = 32  # Random projections per image for convolutional encoders (Hutchinson).
-PCA_IMAGES = 2000
-ACTIVE_THRESHOLD = 0.05  # |h_j| below this counts as an inactive code unit.
+DENOISERS = ("denoising_gaussian", "conv_denoising", "unet_denoising")  # In the image grids.
 
 
-def apply(network, images, batch_size=1000):
-    """`network(images)` in inference mode, batch by batch, as one numpy array."""
-    outputs = [
-        keras.ops.convert_to_numpy(network(images[start : start + batch_size], training=False))
-        for start in range(0, len(images), batch_size)
-    ]
-    return np.concatenate(outputs)
+def evaluate(config, datasets, plan, trained):
+    """Scores every trained model (once, after all training); returns the metrics and the
+    arrays (image grids, code activations, PCA projections)."""
+    variants = {}
+    for name, model_config in plan.models.items():
+        row = score(trained[name].model, model_config, datasets, config)
+        variants[name] = {**training.summarize(trained[name].record, model_config.epochs), **row}
+    main = [name for _, name in plan.tables["main"]]
+    models = {name: trained[name].model for name in main}
+    encoders = {"raw pixels": None, **{name: m.get_layer("encoder") for name, m in models.items()}}
+    accuracies, robustness = probes.probe_table(encoders, datasets, config)
+    name = plan.headline
+    metrics = {
+        "test_psnr": variants[name]["psnr_noisy"],
+        "test_ssim": variants[name]["ssim_noisy"],
+        "headline_variant": name,
+        "tested_model": name,
+        "noise_sigma": config.noise_sigma,
+        "noisy_input_psnr_curve": noise_curve(None, datasets, config.evaluation_sigmas),
+        "variants": variants,
+        "probe_accuracy": accuracies,
+        "probe_robustness": robustness,
+        "sparsity": codes.sparsity_table(models, datasets, config),
+        "class_names": list(datasets.class_names),
+        "train_images": datasets.train_size,
+        "validation_images": datasets.validation_size,
+        "test_images": len(datasets.test_labels),
+        "training_time_seconds": sum(t.record["wall_time_seconds"] for t in trained.values()),
+        "summary": f"test PSNR {variants[name]['psnr_noisy']:.2f} dB, SSIM "
+        f"{variants[name]['ssim_noisy']:.3f} at Gaussian sigma {config.noise_sigma} ({name})",
+    }
+    arrays = {
+        **image_grids(models, datasets, config),
+        **codes.code_activations(models, datasets),
+        **codes.code_projections(models, datasets, config),
+    }
+    return metrics, arrays
 
 
 def reconstruct(model, images):
     """g(f(x)) for float images, clipped to the pixel range."""
-    return np.clip(apply(model, images), 0.0, 1.0)
+    return np.clip(codes.apply(model, images), 0.0, 1.0)
 
 
 @tf.function(reduce_retracing=True)
@@ -57,8 +83,9 @@ def noise_curve(model, datasets, sigmas):
     return curve
 
 
-def score(model, variant, datasets, config):
-    """The row of the results table for one trained autoencoder."""
+def score(model, model_config, datasets, config):
+    """The row of the results table for one trained autoencoder (`config`: the run's, whose
+    `noise_sigma` is the test noise; `model_config`: the model's, with its training noise)."""
     noisy = datasets.noisy_test_images("gaussian", config.noise_sigma)
     at_sigma = image_quality(datasets.test_images, reconstruct(model, noisy))
     clean = image_quality(datasets.test_images, reconstruct(model, datasets.test_images))
@@ -68,40 +95,31 @@ def score(model, variant, datasets, config):
         "ssim_noisy": at_sigma["ssim"],
         "psnr_curve": noise_curve(model, datasets, config.evaluation_sigmas),
     }
-    if variant.noise not in ("none", "gaussian"):
-        own = datasets.noisy_test_images(variant.noise, variant.noise_level)
+    if model_config.noise not in ("none", "gaussian"):
+        own = datasets.noisy_test_images(model_config.noise, model_config.noise_level)
         row["psnr_own_noise"] = image_quality(datasets.test_images, reconstruct(model, own))["psnr"]
     encoder = model.get_layer("encoder")
-    codes = encode(encoder, datasets.test_images)
-    row["mean_abs_code"] = float(np.mean(np.abs(codes)))
-    row["inactive_fraction"] = float(np.mean(np.abs(codes) < ACTIVE_THRESHOLD))
-    row["jacobian_norm"] = jacobian_norm(encoder, datasets.test_images[:JACOBIAN_IMAGES])
+    values = codes.encode(encoder, datasets.test_images)
+    row["mean_abs_code"] = float(np.mean(np.abs(values)))
+    row["inactive_fraction"] = float(np.mean(np.abs(values) < config.active_threshold))
+    images = datasets.test_images[: config.jacobian_images]
+    row["jacobian_norm"] = jacobian_norm(encoder, images, config.jacobian_probes)
+    row["jacobian_estimated"] = model_config.convolutional
     return row
 
 
-def encode(encoder, images):
-    """Codes f(x) as a (N, features) array (a U-Net encoder's first output: its skip
-    connections are not part of the code)."""
-    if len(encoder.outputs) > 1:
-        encoder = keras.Model(encoder.inputs, encoder.outputs[0])
-    codes = apply(encoder, images)
-    return codes.reshape(len(codes), -1)
-
-
-def jacobian_norm(encoder, images, batch_size=100):
+def jacobian_norm(encoder, images, probes=32, batch_size=100):
     """Mean ||df/dx||_F over `images`: how much the code moves per unit move of the input.
 
     Exact for dense encoders (closed form); for convolutional ones, whose thousands of code
     units would need thousands of backward passes per image, Hutchinson's estimate from
-    JACOBIAN_PROBES random projections (`jacobian_frobenius_squared_estimate`).
+    `probes` random projections (`jacobian_frobenius_squared_estimate`).
     """
     convolutional = any(isinstance(layer, keras.layers.Conv2D) for layer in encoder.layers)
     squares = []
     for index, batch in enumerate(np.array_split(images, max(1, len(images) // batch_size))):
         if convolutional:
-            square = jacobian_frobenius_squared_estimate(
-                encoder, batch, JACOBIAN_PROBES, seed=index
-            )
+            square = jacobian_frobenius_squared_estimate(encoder, batch, probes, seed=index)
         else:
             square = regularizers.jacobian_frobenius_squared(encoder, batch)
         squares.append(keras.ops.convert_to_numpy(square))
@@ -123,97 +141,43 @@ def jacobian_frobenius_squared_estimate(encoder, images, probes=32, seed=0):
     generator = tf.random.Generator.from_seed(seed)
     with tf.GradientTape(persistent=True) as tape:
         tape.watch(images)
-        codes = encoder(images, training=False)
-        if isinstance(codes, (list, tuple)):
-            codes = codes[0]
+        code = encoder(images, training=False)
+        if isinstance(code, (list, tuple)):
+            code = code[0]
     total = tf.zeros(tf.shape(images)[:1])
     pixel_axes = list(range(1, len(images.shape)))
     for _ in range(probes):
-        direction = generator.normal(tf.shape(codes))
-        pulled_back = tape.gradient(codes, images, output_gradients=direction)  # J^T u
+        direction = generator.normal(tf.shape(code))
+        pulled_back = tape.gradient(code, images, output_gradients=direction)  # J^T u
         total += tf.reduce_sum(tf.square(pulled_back), axis=pixel_axes)
     del tape
     return total / probes
 
 
-def pca_2d(codes):
-    """The codes projected on their first two principal components (SVD of centred codes)."""
-    centred = codes - codes.mean(axis=0)
-    _, _, directions = np.linalg.svd(centred, full_matrices=False)
-    return centred @ directions[:2].T
+def sample_indices(labels, count):
+    """The first test image of each of `count` classes: a varied, repeatable strip."""
+    return np.array([np.flatnonzero(labels == c)[0] for c in np.unique(labels)[:count]])
 
 
-def labelled_subset(labels, count, seed):
-    """Indices of `count` training examples, the same number from every class (0: all)."""
-    if count == 0 or count >= len(labels):
-        return np.arange(len(labels))
-    generator = np.random.default_rng(seed)
-    classes = np.unique(labels)
-    per_class = max(1, count // len(classes))
-    chosen = [generator.permutation(np.flatnonzero(labels == c))[:per_class] for c in classes]
-    return np.sort(np.concatenate(chosen))
+def grid_settings(config):
+    """(noise kind, level, the models that denoise it) for each image grid."""
+    settings = [("gaussian", sigma, DENOISERS) for sigma in config.grid_sigmas]
+    settings.append(("salt_pepper", config.salt_pepper_amount, ("denoising_salt_pepper",)))
+    settings.append(("masking", config.masking_fraction, ("denoising_masking",)))
+    return settings
 
 
-class LinearProbe:
-    """A softmax classifier on standardized frozen features: logistic regression (Section 5.7)."""
-
-    def __init__(self, features, labels, num_classes, config):
-        self.mean = features.mean(axis=0)
-        self.scale = features.std(axis=0) + 1e-6
-        keras.utils.set_random_seed(config.seed)
-        self.model = keras.Sequential(
-            [keras.Input((features.shape[1],)), keras.layers.Dense(num_classes)]
-        )
-        self.model.compile(
-            optimizer=keras.optimizers.Adam(3e-3),
-            loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-            metrics=["accuracy"],
-        )
-        batch_size = min(256, len(labels))
-        steps = config.probe_epochs * max(math.ceil(len(labels) / batch_size), 30)
-        dataset = tf.data.Dataset.from_tensor_slices((self.standardize(features), labels))
-        dataset = dataset.shuffle(len(labels), seed=config.seed).repeat().batch(batch_size)
-        self.model.fit(dataset, steps_per_epoch=steps, epochs=1, shuffle=False, verbose=0)
-
-    def standardize(self, features):
-        return ((features - self.mean) / self.scale).astype("float32")
-
-    def accuracy(self, features, labels):
-        logits = apply(self.model, self.standardize(features))
-        return float(np.mean(np.argmax(logits, axis=1) == labels))
-
-
-def probe_table(encoders, datasets, config):
-    """Test accuracy of linear probes on each encoder's codes (None: raw pixels), per label count.
-
-    Returns `(accuracies, robustness)`: accuracies[name][count], and for the probe with the most
-    labels the test accuracy at each Gaussian noise level of the inputs (robustness[name][sigma]).
-    """
-    train_images = datasets.train_images.astype("float32") / 255.0
-    num_classes = len(datasets.class_names)
-    accuracies, robustness = {}, {}
-    for name, encoder in encoders.items():
-        features = encode_or_flatten(encoder, train_images)
-        test_features = encode_or_flatten(encoder, datasets.test_images)
-        accuracies[name], probes = {}, {}
-        for count in config.probe_label_counts:
-            chosen = labelled_subset(datasets.train_labels, count, config.seed)
-            probe = LinearProbe(
-                features[chosen], datasets.train_labels[chosen], num_classes, config
-            )
-            accuracies[name][count] = probe.accuracy(test_features, datasets.test_labels)
-            probes[len(chosen)] = probe
-        probe = probes[max(probes)]  # The one with the most labels.
-        robustness[name] = {
-            sigma: probe.accuracy(
-                encode_or_flatten(encoder, datasets.noisy_test_images("gaussian", sigma)),
-                datasets.test_labels,
-            )
-            for sigma in config.evaluation_sigmas
-        }
-    return accuracies, robustness
-
-
-def encode_or_flatten(encoder, images):
-    """The encoder's codes, or the raw pixels when `encoder` is None."""
-    return images.reshape(len(images), -1) if encoder is None else encode(encoder, images)
+def image_grids(models, datasets, config):
+    """Noisy test images, what each denoiser makes of them, and the clean originals, per noise
+    kind and level: arrays `grid/<kind>_<level>/<row>`."""
+    indices = sample_indices(datasets.test_labels, config.grid_images)
+    arrays = {"grid/clean": datasets.test_images[indices]}
+    for kind, level, names in grid_settings(config):
+        names = [name for name in names if name in models]
+        if not names:
+            continue
+        noisy = datasets.noisy_test_images(kind, level)[indices]
+        arrays[f"grid/{kind}_{level:g}/noisy"] = noisy
+        for name in names:
+            arrays[f"grid/{kind}_{level:g}/{name}"] = reconstruct(models[name], noisy)
+    return arrays

@@ -1,10 +1,25 @@
-"""What the autoencoder report shows, in the order a reader needs it."""
+"""The autoencoder report, drawn from a run's saved results only.
 
-from common.report import plots
+Sections in reading order: the autoencoders and their scores, how the U-Net denoises, image
+grids, PSNR against noise level (and the sigma sweep), ablations, sparse codes, contraction,
+linear probes on the codes, learning curves, data. Each figure and table names the function that
+computed it and the one that drew it.
+"""
+
+from common.nn import recorder
+from common.report import plots, sentences
 from common.report import report as report_lib
-from projects.denoising_autoencoder import evaluate
-from projects.denoising_autoencoder import report_sections as sections
+from projects.denoising_autoencoder import evaluate, report_pictures, report_sections
 
+TITLES = {"fashion_mnist": "Fashion-MNIST", "cifar10": "CIFAR-10"}
+SUMMARY = (
+    "Autoencoders from Chapter 14 of the book, each an encoder f and a decoder g trained to give "
+    "back clean images, on the same data and seed. They differ in what keeps them from learning "
+    "the identity: a small code, noise on the input, or a penalty on the code or on the "
+    "encoder's Jacobian. The convolutional models train with their own budget (epochs, batch "
+    "size, learning rate: listed under the results table). Every number below comes from the "
+    "test set, used once after training."
+)
 DESCRIPTIONS = {
     "undercomplete": "linear code of code_size units; J = L(x, g(f(x)))  (14.1)",
     "denoising_gaussian": "J = L(x, g(f(n(x)))), n: Gaussian noise  (14.2.2)",
@@ -20,79 +35,69 @@ DESCRIPTIONS = {
 }
 
 
-def build(config, datasets, plan, models, results, metrics):
-    """Returns a `common.report.Report` with every section filled from this run's numbers."""
-    title = {"fashion_mnist": "Fashion-MNIST", "cifar10": "CIFAR-10"}[config.dataset]
+def build_report(results):
+    """Returns a `common.report.Report` with every section filled from the saved results."""
+    config, metrics = results.config, results.metrics
     report = report_lib.Report(
         "denoising_autoencoder",
-        f"Autoencoders: undercomplete, denoising, sparse, contractive, predictive ({title})",
-        "Autoencoders from Chapter 14 of the book, each an encoder f and a decoder g trained to "
-        "give back clean images, on the same data, budget and seed. They differ in what keeps "
-        "them from learning the identity: a small code, noise on the input, or a penalty on the "
-        "code or on the encoder's Jacobian. Every number below comes from the test set, used "
-        "once after training.",
+        "Autoencoders: undercomplete, denoising, sparse, contractive, predictive "
+        f"({TITLES[config.dataset]})",
+        SUMMARY,
     )
-    report_lib.add_run_banners(report, datasets.source, results)
-    variants, sigma = metrics["variants"], config.noise_sigma
-    best = metrics["headline_variant"]
-    report.add_metric(
-        f"{best}: test PSNR at sigma {sigma} (dB)", metrics["test_psnr"], "{:.2f}", True
-    )
-    report.add_metric(f"{best}: test SSIM at sigma {sigma}", metrics["test_ssim"], "{:.3f}")
-    if sigma in config.evaluation_sigmas:
-        noisy_psnr = metrics["noisy_input_psnr_curve"][config.evaluation_sigmas.index(sigma)]
-        report.add_metric("noisy input PSNR (dB)", noisy_psnr, "{:.2f}")
-    report.add_metric("training time (s)", metrics["training_time_seconds"], "{:.0f}")
-    add_variants(report, config, plan, variants)
-    if "unet_denoising" in variants:
-        sections.add_unet_note(report, config, variants)
-    sections.add_image_grids(report, config, datasets, models)
-    sections.add_noise_curves(report, config, metrics)
-    sections.add_ablations(report, config, plan, variants)
-    sections.add_sparsity(report, config, datasets, models, variants)
-    sections.add_contraction(report, variants)
-    sections.add_representations(report, config, datasets, models, metrics)
-    first = variants[best]["first_recorded_epoch"]
-    resumed = f" This training was resumed: the curves start at its epoch {first}." * (first > 1)
-    report.add_section(
-        f"Learning curves of the headline denoiser ({best})",
-        f"Solid: training; dashed: validation. {results[best]['early_stopping']['stop_reason']}"
-        + resumed,
-    )
-    report.add_figure(
-        plots.learning_curves(
-            results[best]["history"], best_epoch=variants[best]["best_epoch"] - first + 1
-        ),
-        caption="Training and validation loss and PSNR per recorded epoch (numbered from the "
-        "first recorded one); vertical line: the epoch kept.",
-    )
+    report_lib.add_run_banners(report, results)
+    add_headline(report, config, metrics)
+    add_variants(report, config, results)
+    report_sections.add_unet_note(report, config, metrics["variants"])
+    report_pictures.add_image_grids(report, results)
+    report_sections.add_noise_curves(report, config, results)
+    report_sections.add_ablations(report, config, results)
+    report_pictures.add_sparsity(report, config, results)
+    report_sections.add_contraction(report, config, metrics["variants"])
+    report_sections.add_representations(report, config, metrics)
+    report_pictures.add_code_projections(report, results)
+    add_learning_curves(report, results)
     report.add_section(
         "Data",
-        f"{datasets.source.describe()}. {datasets.train_size:,} training and "
-        f"{datasets.validation_size:,} validation images (carved from the training set with a "
-        f"seeded, stratified split), {len(datasets.test_labels):,} test images. Noisy "
+        f"{results.data_source.get('description', '')}. {metrics['train_images']:,} training "
+        f"and {metrics['validation_images']:,} validation images (carved from the training set "
+        f"with a seeded, stratified split), {metrics['test_images']:,} test images. Noisy "
         "validation and test images are drawn once with fixed seeds, so every model is scored "
         "on the same noise.",
     )
     return report
 
 
-def add_variants(report, config, plan, variants):
-    sigma = config.noise_sigma
+def add_headline(report, config, metrics):
+    name, sigma = metrics["headline_variant"], config.noise_sigma
+    report.add_metric(
+        f"{name}: test PSNR at sigma {sigma} (dB)", metrics["test_psnr"], "{:.2f}", True
+    )
+    report.add_metric(f"{name}: test SSIM at sigma {sigma}", metrics["test_ssim"], "{:.3f}")
+    if sigma in config.evaluation_sigmas:
+        noisy_psnr = metrics["noisy_input_psnr_curve"][config.evaluation_sigmas.index(sigma)]
+        report.add_metric("noisy input PSNR (dB)", noisy_psnr, "{:.2f}")
+    report.add_metric("training time (s)", metrics["training_time_seconds"], "{:.0f}")
+
+
+def main_names(results):
+    return [name for _, name in results.plan["tables"].get("main", [])]
+
+
+def add_variants(report, config, results):
+    variants, sigma, names = results.metrics["variants"], config.noise_sigma, main_names(results)
     report.add_section(
         "The autoencoders",
-        f"Each model learns h = f(x) and r = g(h). PSNR (peak signal-to-noise ratio, "
-        f"10 log10(1 / MSE), in dB; higher is better) and SSIM (structural similarity, 1 is "
-        f"perfect) compare g(f(x)) with the clean test image: once from the clean image, once "
+        "Each model learns h = f(x) and r = g(h). PSNR (peak signal-to-noise ratio, "
+        "10 log10(1 / MSE), in dB; higher is better) and SSIM (structural similarity, 1 is "
+        "perfect) compare g(f(x)) with the clean test image: once from the clean image, once "
         f"from the image with Gaussian noise of sigma {sigma} added and clipped to [0, 1]. "
         "Models that never saw noise in training are scored on noise too: that is what the "
         "denoising criterion is for. Code L1 is the mean |h_j|; 'inactive' is the fraction of "
-        f"code values with |h_j| < {evaluate.ACTIVE_THRESHOLD}; ||J|| is the encoder's Jacobian "
+        f"code values with |h_j| < {config.active_threshold}; ||J|| is the encoder's Jacobian "
         "Frobenius norm on test images: exact for the dense encoders; for the convolutional "
-        f"ones, Hutchinson's estimate from {evaluate.JACOBIAN_PROBES} random projections "
-        "per image.",
+        f"ones (marked 'est.'), Hutchinson's estimate from {config.jacobian_probes} random "
+        "projections per image.",
     )
-    names = [name for name in config.variants if name in variants]
     report.add_table(
         ["model", "training criterion (book section)", "parameters"],
         [[name, DESCRIPTIONS[name], variants[name]["parameters"]] for name in names],
@@ -100,14 +105,27 @@ def add_variants(report, config, plan, variants):
     )
     columns = ["model", "PSNR clean in", f"PSNR sigma {sigma}", f"SSIM sigma {sigma}"]
     columns += ["PSNR own noise", "||J||", "inactive", "epochs", "wall time (s)"]
-    numbers = ["psnr_clean", "psnr_noisy", "ssim_noisy", "psnr_own_noise", "jacobian_norm"]
-    numbers += ["inactive_fraction", "epochs_run", "wall_time_seconds"]
+    rows = []
+    for name in names:
+        row = variants[name]
+        norm = f"{row['jacobian_norm']:.3f}" + " est." * bool(row.get("jacobian_estimated"))
+        rows.append(
+            [name, row["psnr_clean"], row["psnr_noisy"], row["ssim_noisy"]]
+            + [row.get("psnr_own_noise"), norm, row["inactive_fraction"], row["epochs_run"]]
+            + [row["wall_time_seconds"]]
+        )
     report.add_table(
         columns,
-        [[name, *[variants[name].get(key) for key in numbers]] for name in names],
+        rows,
         caption="Test set. PSNR in dB. 'Own noise': the salt-and-pepper or masking model scored "
-        "on the noise it was trained on. Same data, epochs budget, seed and optimizer for all.",
+        "on the noise it was trained on. Same data and seed for all; budgets below.",
         float_format="{:.3f}",
+        computed_by=evaluate.score,
+    )
+    report.add_text(
+        report_sections.budget_sentence(results.plan["models"], names)
+        + " "
+        + sentences.early_stopping([results.training[name] for name in names])
     )
     report.add_figure(
         plots.bar_chart(
@@ -116,5 +134,27 @@ def add_variants(report, config, plan, variants):
             f"test PSNR at sigma {sigma} (dB)",
             annotations=[f"{variants[n]['psnr_noisy']:.1f}" for n in names],
         ),
-        caption=f"Denoising Gaussian noise of sigma {sigma}: PSNR of g(f(n(x))) against x.",
+        caption="Denoising Gaussian noise of the headline sigma: PSNR of g(f(n(x))) against x.",
+        computed_by=evaluate.score,
+        drawn_by=plots.bar_chart,
+    )
+
+
+def add_learning_curves(report, results):
+    name = results.metrics["headline_variant"]
+    summary = results.metrics["variants"][name]
+    record = results.training[name]
+    first = summary["first_recorded_epoch"]
+    report.add_section(
+        f"Learning curves of the headline denoiser ({name})",
+        f"Solid: training; dashed: validation. {record['early_stopping']['stop_reason']} "
+        + sentences.early_stopping([record])
+        + f" This training was resumed: the curves start at its epoch {first}." * (first > 1),
+    )
+    report.add_figure(
+        plots.learning_curves(record["history"], best_epoch=summary["best_epoch"] - first + 1),
+        caption="Training and validation loss and PSNR per recorded epoch (numbered from the "
+        "first recorded one); vertical line: the epoch kept.",
+        computed_by=recorder.TrainingRecorder,
+        drawn_by=plots.learning_curves,
     )

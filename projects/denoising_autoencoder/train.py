@@ -1,128 +1,121 @@
-"""Train every autoencoder of the plan, score them once on the test set, write the report."""
+"""How the autoencoders are trained: which models (the plan), then compile and fit, as in a
+keras-io example.
+
+Every model of the plan is the run's config with the fields of its variant changed
+(`model.VARIANTS`); the convolutional ones also get their own budget: `conv_epochs` epochs of
+`conv_batch_size` images, and the U-Net its own loss, peak rate and schedule. The recipe, top to
+bottom: Adam with a learning rate that decays to zero (book Section 8.3.1; the U-Net's first rises
+over a warm-up), the model's reconstruction loss, PSNR as the metric; `fit` with early stopping
+on the validation loss (Section 7.8) and the callbacks that make a long run safe to interrupt.
+"""
 
 import dataclasses
-import math
-import pathlib
-import time
 
-from common.experiment import training, tuning
-from common.report import report as report_lib
-from projects.denoising_autoencoder import data, evaluate, model
-from projects.denoising_autoencoder import report as project_report
+import keras
 
-PROJECT = "denoising_autoencoder"
+from common.experiment import skeleton, training
+from common.nn import callbacks, losses, recorder, schedules
+from projects.denoising_autoencoder import model as model_lib
 
-
-def run(config, workdir, *, reports_dir="reports", preset="custom", fresh=False):
-    """Trains, evaluates and reports; returns the metrics dict written to metrics.json."""
-    start = time.perf_counter()
-    folder = training.prepare_run(config, workdir, PROJECT, preset, fresh)
-    datasets = data.load_datasets(config)
-    plan = model.training_plan(config)
-    models, results = train_all(config, datasets, plan, folder)
-    scores = {name: evaluate.score(models[name], plan[name], datasets, config) for name in plan}
-    encoders = {"raw pixels": None}
-    encoders.update({name: models[name].get_layer("encoder") for name in config.variants})
-    probes, robustness = evaluate.probe_table(encoders, datasets, config)
-    best = headline_variant(config)
-    metrics = {
-        "test_psnr": scores[best]["psnr_noisy"],
-        "test_ssim": scores[best]["ssim_noisy"],
-        "headline_variant": best,
-        "noise_sigma": config.noise_sigma,
-        "noisy_input_psnr_curve": evaluate.noise_curve(None, datasets, config.evaluation_sigmas),
-        "variants": summarize(results, scores, plan, config),
-        "probe_accuracy": probes,
-        "probe_robustness": robustness,
-        "training_time_seconds": sum(r["wall_time_seconds"] for r in results.values()),
-    }
-    report = project_report.build(config, datasets, plan, models, results, metrics)
-    path = report_lib.publish(
-        report,
-        reports_dir,
-        project=PROJECT,
-        config=config,
-        preset=preset,
-        data_source=datasets.source,
-        wall_time_seconds=time.perf_counter() - start,
-        metrics=metrics,
-        history=results[best]["history"],
-    )
-    metrics["summary"] = (
-        f"test PSNR {metrics['test_psnr']:.2f} dB, SSIM {metrics['test_ssim']:.3f} at Gaussian "
-        f"sigma {config.noise_sigma} ({best}); report: {path}"
-    )
-    return metrics
+LOSSES = {
+    "mse": "mean_squared_error",
+    "mae": "mean_absolute_error",
+    "bce": "binary_crossentropy",
+    "psnr": losses.LogMeanSquaredError,  # Per-image log MSE: minus the mean PSNR.
+}
+HEADLINE_ORDER = ("unet_denoising", "conv_denoising", "denoising_gaussian")
 
 
-def headline_variant(config):
-    """The model whose test PSNR heads the report, named in advance (no choice on test data)."""
-    for name in ("unet_denoising", "conv_denoising", "denoising_gaussian"):
-        if name in config.variants:
-            return name
-    return config.variants[0]
-
-
-def train_all(config, datasets, plan, folder):
-    """Trains (or reuses) each model of the plan, validating on its own kind of noisy input."""
-    models, results = {}, {}
-    for name, variant in plan.items():
-        training.set_seed(config.seed)  # Same initial randomness for every model.
-        convolutional = variant.architecture in model.CONVOLUTIONAL
-        epochs = config.conv_epochs if convolutional else config.epochs
-        train_data, batch_size = train_batches(config, datasets, variant)
-        steps_per_epoch = math.ceil(datasets.train_size / batch_size)
-        validation = datasets.validation(variant.noise, variant.noise_level)
-        probe = next(iter(validation.take(1)))
-        models[name], results[name] = training.train_variant(
-            name,
-            lambda variant=variant, steps=steps_per_epoch: model.build_model(
-                config, variant, datasets.image_shape, steps
-            ),
-            train_data,
-            validation,
-            config=dataclasses.replace(config, epochs=epochs),
-            folder=folder / name,
-            probe_data=(probe[0], probe[1]),
+def variant_config(config, name):
+    """The config of the main variant `name`: its fields, and the convolutional budget."""
+    changed = dataclasses.replace(config, **model_lib.VARIANTS[name])
+    if changed.convolutional:
+        changed = dataclasses.replace(
+            changed, epochs=config.conv_epochs, batch_size=config.conv_batch_size
         )
-    return models, results
+    if changed.architecture == "unet":
+        changed = dataclasses.replace(
+            changed,
+            loss=config.unet_loss,
+            learning_rate=config.unet_learning_rate,
+            warmup_fraction=config.unet_warmup_fraction,
+            decay=config.unet_decay,
+        )
+    return changed
 
 
-def train_batches(config, datasets, variant):
-    """`(pipeline, batch size)` for training `variant`: convolutional models take smaller batches
-    (`conv_batch_size`), the dense ones `batch_size`."""
-    if variant.architecture in model.CONVOLUTIONAL:
-        return datasets.train.rebatch(config.conv_batch_size), config.conv_batch_size
-    return datasets.train, config.batch_size
+def ablation_configs(config):
+    """{table: {name: config}}: one change each to denoising_gaussian (loss, output unit,
+    bottleneck size, training noise level)."""
+    base = variant_config(config, "denoising_gaussian")
+    choices = {
+        "loss": {f"loss_{loss}": dict(loss=loss) for loss in config.loss_choices},
+        "output": {"output_linear": dict(output_activation="linear")},
+        "bottleneck": {f"code_{size}": dict(code_size=size) for size in config.code_sizes},
+        "sigma": {f"sigma_{sigma:g}": dict(noise_sigma=sigma) for sigma in config.sigma_sweep},
+    }
+    return {
+        table: {
+            name: dataclasses.replace(base, **changes) for name, changes in choices[table].items()
+        }
+        for table in config.ablations
+    }
 
 
-def summarize(results, scores, plan, config):
-    """Training summary (at each model's early-stopping point) and test scores, per model."""
-    variants = {}
-    for name, result in results.items():
-        convolutional = plan[name].architecture in model.CONVOLUTIONAL
-        planned = config.conv_epochs if convolutional else config.epochs
-        variants[name] = {**training.summarize(result, planned), **scores[name]}
-    return variants
+def plan(config):
+    """The models: the main variants, then the ablations. The headline, the U-Net (or the best
+    denoiser asked for), is named here, in advance: no choice is made on test data."""
+    models = {name: variant_config(config, name) for name in config.variants}
+    tables = {"main": [(name, name) for name in config.variants]}
+    for table, configs in ablation_configs(config).items():
+        for name, model_config in configs.items():
+            models.setdefault(name, model_config)
+        tables[table] = [(name, name) for name in configs]
+    headline = next((name for name in HEADLINE_ORDER if name in config.variants), None)
+    return skeleton.Plan(models=models, tables=tables, headline=headline or config.variants[0])
 
 
-def tune(config, workdir, *, reports_dir="reports", preset="custom", fresh=False, max_trials=None):
-    """Hyperband over code size, depth, noise level and L1 weight; objective: validation PSNR at
-    the headline noise (Gaussian, `noise_sigma`)."""
-    training.set_seed(config.seed)
-    datasets = data.load_datasets(config)
-    steps_per_epoch = math.ceil(datasets.train_size / config.batch_size)
-    result = tuning.search(
-        model.build_hypermodel(config, datasets.image_shape, steps_per_epoch),
-        datasets.train,
-        datasets.validation("gaussian", config.noise_sigma),
-        directory=pathlib.Path(workdir) / PROJECT / f"tune-{preset}",
-        max_epochs=config.epochs,
-        seed=config.seed,
-        objective="val_psnr",
-        direction="max",
-        max_trials=max_trials,
-        overwrite=fresh,
+def compile_model(model, config, datasets):
+    """Adam along the config's schedule (a warm-up, then a cosine or linear decay to zero over
+    the run), the config's reconstruction loss, PSNR."""
+    schedule = schedules.learning_rate_schedule(
+        config.learning_rate,
+        config.epochs * datasets.steps_per_epoch(config),
+        decay=config.decay,
+        warmup_fraction=config.warmup_fraction,
     )
-    tuning.write_report(result, PROJECT, config, preset, datasets.source, reports_dir)
-    return {"summary": f"best {result['objective']} {result['best_score']:.2f} dB"}
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=schedule),
+        loss=reconstruction_loss(config),
+        metrics=[model_lib.PeakSignalToNoiseRatio()],
+        jit_compile=config.jit_compile,
+        steps_per_execution=config.steps_per_execution,
+    )
+
+
+def reconstruction_loss(config):
+    """The loss named by `config.loss`, as Keras takes it."""
+    loss = LOSSES[config.loss]
+    return loss() if isinstance(loss, type) else loss
+
+
+def train_model(config, datasets, run):
+    """Builds, compiles and fits one model of the plan, validating on its own kind of noisy
+    input; returns it with its best weights."""
+    train_data, validation_data = datasets.train(config), datasets.validation(config)
+    probe = datasets.probe(config)
+    model = model_lib.build_model(config)
+    compile_model(model, config, datasets)
+    model.fit(
+        train_data,
+        validation_data=validation_data,
+        epochs=config.epochs,
+        callbacks=[
+            keras.callbacks.BackupAndRestore(run.backup_dir),  # An interrupted fit resumes.
+            callbacks.ValidationEarlyStopping(patience=config.patience),  # Keeps the best epoch.
+            recorder.TrainingRecorder(run.history_path, probe_data=probe),  # For the report.
+            keras.callbacks.TensorBoard(run.tensorboard_dir, write_graph=False),
+        ],
+        verbose=training.VERBOSE,
+    )
+    return model

@@ -17,27 +17,6 @@ import keras
 
 from projects.denoising_autoencoder import noise
 
-REPORT_NOTE = (  # The report's explanation of this model.
-    "How the U-Net denoises. An undercomplete autoencoder must squeeze each image through "
-    "its code, so fine detail is lost. A denoising autoencoder does not need a bottleneck to "
-    "avoid learning the identity: the noise already makes copying useless (Section 14.2.2). The "
-    "U-Net uses that freedom: its decoder also receives the encoder's full- and half-size "
-    "feature maps (skip connections), so the coarse code only has to say what the garment is, "
-    "and the skips say where its edges are. Three training choices helped at equal time in "
-    "short trials: batch normalization (Section 8.7.1, +0.24 dB); batches of 64 instead of 128, "
-    "which make more updates per second here; and the loss is the mean over images "
-    "of 10 log10(MSE), which is exactly minus the mean PSNR of these tables, where plain MSE "
-    "lets the hardest images dominate (a surrogate loss matched to the metric, Section 8.1.2). "
-    "Its input also carries two indicator channels for the pixels the noise clipped to 0 or 1: "
-    "a pixel read as exactly 0 only says that x + noise <= 0, a censored observation that "
-    "weighs the clean value differently from a dark grey pixel, and a convolution alone hardly "
-    "tells the two apart (+0.03 dB at equal steps). A fourth training choice: the rate first rises "
-    "linearly from zero over 10 % of the training (a warm-up: Adam's first moment estimates and "
-    "batch normalization's first statistics are poor, so the first steps are kept small), "
-    "then decays to zero along a straight line (Section 8.3.1; in 2,000-step trials on two "
-    "seeds, this schedule scored +0.10 and +0.15 dB over a cosine decay without warm-up)."
-)
-
 
 def conv_block(x, filters, name):
     """3x3 convolution, batch normalization, ReLU."""

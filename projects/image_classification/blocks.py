@@ -1,4 +1,4 @@
-"""The pieces every network of the project is built from, each switchable by a `plan.Spec` field.
+"""The pieces every network of the project is built from, each switched by a field of its config.
 
 A hidden layer is an affine map (convolution or dense), optional batch normalization, then a
 nonlinearity g (book Section 6.3). A stage is one such convolution followed by downsampling
@@ -26,27 +26,29 @@ def hidden_unit(name, units, maxout_pieces, layer_name):
     raise ValueError(f"Unknown hidden unit {name!r}.")
 
 
-def penalty(spec):
+def penalty(config):
     """The parameter norm penalty on every kernel (Section 7.1): lambda ||w||_2^2 or ||w||_1."""
-    if spec.penalty == "l2":
-        return keras.regularizers.L2(spec.penalty_weight)
-    if spec.penalty == "l1":
-        return keras.regularizers.L1(spec.penalty_weight)
+    if config.penalty == "none" or config.penalty_weight == 0:
+        return None
+    if config.penalty == "l2":
+        return keras.regularizers.L2(config.penalty_weight)
+    if config.penalty == "l1":
+        return keras.regularizers.L1(config.penalty_weight)
     return None
 
 
-def activate(x, units, spec, config, name, make_affine):
+def activate(x, units, config, name, make_affine):
     """affine (units x pieces features) -> batch norm (Section 8.7.1) -> hidden unit."""
-    pieces, unit = hidden_unit(spec.hidden_unit, units, config.maxout_pieces, f"{name}_unit")
+    pieces, unit = hidden_unit(config.hidden_unit, units, config.maxout_pieces, f"{name}_unit")
     x = make_affine(units * pieces)(x)
-    if spec.batch_norm:
+    if config.batch_norm:
         x = keras.layers.BatchNormalization(momentum=config.batch_norm_momentum, name=f"{name}_bn")(
             x
         )
     return unit(x)
 
 
-def conv_unit(x, filters, spec, config, name, strides=1, padding="same"):
+def conv_unit(x, filters, config, name, strides=1, padding="same"):
     """A 3x3 convolution (no bias when batch norm follows) and its hidden unit."""
 
     def make_affine(features):
@@ -55,51 +57,53 @@ def conv_unit(x, filters, spec, config, name, strides=1, padding="same"):
             3,
             strides=strides,
             padding=padding,
-            use_bias=not spec.batch_norm,
-            kernel_regularizer=penalty(spec),
+            use_bias=not config.batch_norm,
+            kernel_regularizer=penalty(config),
             name=name,
         )
 
-    return activate(x, filters, spec, config, name, make_affine)
+    return activate(x, filters, config, name, make_affine)
 
 
-def extra_block(x, filters, spec, config, name):
+def extra_block(x, filters, config, name):
     """Two more convolutions; the residual network adds the block's input back: f(x) + x."""
     shortcut = x
-    x = conv_unit(x, filters, spec, config, f"{name}_conv1")
-    x = conv_unit(x, filters, spec, config, f"{name}_conv2")
-    if spec.architecture == "residual":
+    x = conv_unit(x, filters, config, f"{name}_conv1")
+    x = conv_unit(x, filters, config, f"{name}_conv2")
+    if config.architecture == "residual":
         x = keras.layers.Add(name=f"{name}_add")([x, shortcut])
     return x
 
 
-def stage(x, filters, spec, config, index, blocks):
+def stage(x, filters, config, index, blocks):
     """Convolution + downsampling (max pooling, or the convolution's own stride 2), then blocks."""
     name = f"stage{index}"
-    if spec.downsample == "strided":
-        x = conv_unit(x, filters, spec, config, f"{name}_conv", strides=2, padding=spec.padding)
+    if config.downsample == "strided":
+        x = conv_unit(x, filters, config, f"{name}_conv", strides=2, padding=config.padding)
     else:
-        x = conv_unit(x, filters, spec, config, f"{name}_conv", padding=spec.padding)
+        x = conv_unit(x, filters, config, f"{name}_conv", padding=config.padding)
         x = keras.layers.MaxPooling2D(2, name=f"{name}_pool")(x)
     for block in range(1, blocks + 1):
-        x = extra_block(x, filters, spec, config, f"{name}_block{block}")
+        x = extra_block(x, filters, config, f"{name}_block{block}")
     return x
 
 
-def sharing_layer(x, filters, spec, config):
+def sharing_layer(x, filters, config):
     """One feature layer three ways, same output shape (Sections 7.9, 9.5): a convolution (one
     kernel everywhere), a tiled convolution (2x2 kernel sets cycled), or a dense layer (a weight
     per input pixel and output unit, no sharing at all). Each is followed by 2x2 max pooling."""
     height, width = x.shape[1] // 2, x.shape[2] // 2
-    if spec.layer == "dense":
+    if config.layer == "dense":
 
         def make_affine(features):
-            return keras.layers.Dense(features, kernel_regularizer=penalty(spec), name="dense_map")
+            return keras.layers.Dense(
+                features, kernel_regularizer=penalty(config), name="dense_map"
+            )
 
         flat = keras.layers.Flatten(name="pixels")(x)
-        x = activate(flat, height * width * filters, spec, config, "dense_map", make_affine)
+        x = activate(flat, height * width * filters, config, "dense_map", make_affine)
         return keras.layers.Reshape((height, width, filters), name="as_maps")(x)
-    if spec.layer == "tiled":
+    if config.layer == "tiled":
 
         def make_affine(features):
             return convolution.TiledConv2D(
@@ -107,29 +111,32 @@ def sharing_layer(x, filters, spec, config):
                 3,
                 tile_size=(2, 2),
                 padding="same",
-                kernel_regularizer=penalty(spec),
+                kernel_regularizer=penalty(config),
                 name="tiled_conv",
             )
 
-        x = activate(x, filters, spec, config, "tiled_conv", make_affine)
+        x = activate(x, filters, config, "tiled_conv", make_affine)
     else:
-        x = conv_unit(x, filters, spec, config, "conv")
+        x = conv_unit(x, filters, config, "conv")
     return keras.layers.MaxPooling2D(2, name="pool")(x)
 
 
-def head_features(x, spec, config):
+def head_features(x, config):
     """Flatten -> hidden dense layer, or global max pooling; then dropout (Section 7.12)."""
-    if spec.dense_units > 0:
+    if config.dense_units > 0:
         x = keras.layers.Flatten(name="flatten")(x)
 
         def make_affine(features):
             return keras.layers.Dense(
-                features, use_bias=not spec.batch_norm, kernel_regularizer=penalty(spec), name="fc"
+                features,
+                use_bias=not config.batch_norm,
+                kernel_regularizer=penalty(config),
+                name="fc",
             )
 
-        x = activate(x, spec.dense_units, spec, config, "fc", make_affine)
+        x = activate(x, config.dense_units, config, "fc", make_affine)
     else:
         x = keras.layers.GlobalMaxPooling2D(name="global_pool")(x)
-    if spec.dropout_rate > 0:
-        x = keras.layers.Dropout(spec.dropout_rate, name="dropout")(x)
+    if config.dropout_rate > 0:
+        x = keras.layers.Dropout(config.dropout_rate, name="dropout")(x)
     return x

@@ -1,34 +1,38 @@
 """Fashion-MNIST or CIFAR-10 as tf.data pipelines: train (augmented), validation, held-out test.
 
 The validation split is carved from the training set once; the test set is untouched until the
-headline model is scored on it, once, at the end. Images stay uint8 (the models rescale).
+headline model is scored on it, once, at the end. Images stay uint8 (the models rescale). Each
+model's pipelines are made from its own config (augmentation, the multi-task labels, a subset
+for the ablations), so a model's data order depends only on its config and seed.
 """
 
 import dataclasses
-import functools
+import math
 
 import keras
 import numpy as np
 import tensorflow as tf
 
-from common.data import loaders as data
-from common.data import pipeline
-from projects.image_classification import model
+from common.data import loaders, pipeline
+
+IMAGE_SHAPES = {"fashion_mnist": (28, 28, 1), "cifar10": (32, 32, 3)}
+# Coarse groups for the multi-task head: class index -> group index, and the group names.
+COARSE_GROUPS = {
+    "fashion_mnist": ((0, 1, 0, 0, 0, 2, 0, 2, 3, 2), ("tops", "bottoms", "footwear", "bags")),
+    "cifar10": ((0, 0, 1, 1, 1, 1, 1, 1, 0, 0), ("vehicles", "animals")),
+}
 
 
-@dataclasses.dataclass(frozen=True, eq=False)  # Hashed by identity, for the caches.
+@dataclasses.dataclass(frozen=True)
 class Datasets:
-    """The arrays, and pipelines made from them on demand (one per augmentation / task)."""
-
-    config: object
-    train_x: np.ndarray
+    train_x: np.ndarray  # uint8 (N, H, W, C).
     train_y: np.ndarray
     validation_x: np.ndarray
     validation_y: np.ndarray
-    test_images: np.ndarray  # uint8, for the report's picture of mistakes.
+    test_images: np.ndarray  # Touched once, by the headline model, after all training.
     test_labels: np.ndarray
     class_names: tuple
-    source: data.DataSource
+    source: loaders.DataSource
 
     @property
     def train_size(self):
@@ -38,58 +42,61 @@ class Datasets:
     def validation_size(self):
         return len(self.validation_y)
 
-    def ablation_size(self):
-        """Training images per ablation model (a seeded subset of the training part)."""
-        limit = self.config.ablation_train_limit
-        return self.train_size if limit is None else min(limit, self.train_size)
-
-    @functools.cache  # noqa: B019 (one Datasets per run; the cache ends with it)
-    def train(self, augment=True, multitask=False, limit=None):
-        """Shuffled training batches; `limit` keeps a seeded subset of that many images."""
-        images, labels = pipeline.seeded_subset(
-            self.train_x, self.train_y, limit=limit, seed=self.config.seed
+    def train_images(self, config):
+        """The training images of the model of `config`: a seeded subset of `train_limit`."""
+        return pipeline.seeded_subset(
+            self.train_x, self.train_y, limit=config.train_limit, seed=config.seed
         )
-        augmentation = make_augmentation(self.config) if augment else None
-        return self._pipeline(images, labels, True, augmentation, multitask)
 
-    @functools.cache  # noqa: B019
-    def validation(self, multitask=False):
-        return self._pipeline(self.validation_x, self.validation_y, False, None, multitask)
+    def steps_per_epoch(self, config):
+        return math.ceil(len(self.train_images(config)[1]) / config.batch_size)
 
-    def test(self):
-        return self._pipeline(self.test_images, self.test_labels, False, None, False)
+    def train(self, config):
+        """Shuffled training batches, randomly shifted (and flipped) when `config.augment`."""
+        images, labels = self.train_images(config)
+        augmentation = make_augmentation(config) if config.augment else None
+        return make_pipeline(config, images, labels, True, augmentation)
 
-    def probe(self, multitask=False):
+    def validation(self, config):
+        return make_pipeline(config, self.validation_x, self.validation_y, False, None)
+
+    def test(self, config):
+        """The test batches, for a benchmark's `model.evaluate` (the project tests in
+        evaluate.py, once)."""
+        return make_pipeline(config, self.test_images, self.test_labels, False, None)
+
+    def probe(self, config):
         """One validation batch, for the gradient-norm recorder."""
-        size = self.config.batch_size
+        size = config.batch_size
         images, labels = self.validation_x[:size], self.validation_y[:size]
-        return images, (group_labels(self.config, labels) if multitask else labels)
+        return images, (group_labels(config, labels) if config.multitask else labels)
 
-    def _pipeline(self, images, labels, shuffle, augmentation, multitask):
-        def group(batch_images, batch_labels):
-            return batch_images, group_labels(self.config, batch_labels)
 
-        return pipeline.make_pipeline(
-            images,
-            labels,
-            batch_size=self.config.batch_size,
-            shuffle=shuffle,
-            seed=self.config.seed,
-            random_map_fn=augmentation,
-            map_fn=group if multitask else None,
-        )
+def make_pipeline(config, images, labels, shuffle, augmentation):
+    def with_groups(batch_images, batch_labels):
+        return batch_images, group_labels(config, batch_labels)
+
+    return pipeline.make_pipeline(
+        images,
+        labels,
+        batch_size=config.batch_size,
+        shuffle=shuffle,
+        seed=config.seed,
+        random_map_fn=augmentation,
+        map_fn=with_groups if config.multitask else None,
+    )
 
 
 def group_labels(config, labels):
     """{"class": labels, "group": the coarse group of each label} for the two-headed model."""
-    table = np.asarray(model.COARSE_GROUPS[config.dataset][0], dtype="int32")
+    table = np.asarray(COARSE_GROUPS[config.dataset][0], dtype="int32")
     groups = tf.gather(table, labels) if tf.is_tensor(labels) else table[labels]
     return {"class": labels, "group": groups}
 
 
 def load_datasets(config):
     """Loads the data named by `config` and returns `Datasets`; the test split is left untouched."""
-    loader = getattr(data, f"load_{config.dataset}")  # Looked up now, so tests can patch it.
+    loader = getattr(loaders, f"load_{config.dataset}")  # Looked up now, so tests can patch it.
     images = loader(config.data_dir, allow_sample=config.allow_sample_data)
     (train_x, train_y), (validation_x, validation_y) = pipeline.split_and_limit(
         images.train_images,
@@ -99,7 +106,7 @@ def load_datasets(config):
         limit=config.train_limit,
     )
     return Datasets(
-        config, train_x, train_y, validation_x, validation_y,
+        train_x, train_y, validation_x, validation_y,
         images.test_images, images.test_labels, images.class_names, images.source,
     )  # fmt: skip
 
@@ -137,7 +144,7 @@ def make_augmentation(config):
     The random numbers come from the batch's stateless seed (`pipeline.make_pipeline`), so the
     same seed gives the same run.
     """
-    size = model.IMAGE_SHAPES[config.dataset][0]
+    size = IMAGE_SHAPES[config.dataset][0]
     fill_mode = "reflect" if config.dataset == "cifar10" else "constant"
     largest = config.shift() / size  # The shift as a fraction of the image side.
 

@@ -1,9 +1,11 @@
-"""The sections of the image-classification report: the headline recipe and each ablation."""
+"""The sections of the image-classification report after its headline: the recipe and one per
+ablation, each drawn from saved results only."""
 
 import numpy as np
 
-from common.report import plots
-from projects.image_classification import data, model, plan
+from common.nn import recorder
+from common.report import plots, sentences
+from projects.image_classification import ablations, data, evaluate
 
 UNIT_FORMULAS = {
     "relu": "g(z) = max(0, z)",
@@ -13,8 +15,7 @@ UNIT_FORMULAS = {
     "maxout": "g(z)_i = max over k pieces of z  (k linear pieces per unit)",
 }
 NOTES = {
-    "hidden_units": "Same layers, only g differs. Maxout needs k times the affine outputs, so "
-    "it pays in parameters and time.",
+    "hidden_units": "Same layers, only g differs. Maxout needs k times the affine outputs.",
     "optimizers": "Same model and schedule; each optimizer at its usual learning rate "
     "(shown). The training-loss curves are on one plot below.",
     "regularization": "Each regularizer alone, added to a bare model (no batch norm, dropout, "
@@ -27,6 +28,10 @@ NOTES = {
     "multitask": "One shared trunk; the multi-task model adds a second softmax head that "
     "predicts the coarse group ({groups}). Both losses are summed; accuracy is the 10-class "
     "head's.",
+}
+CURVE_CAPTIONS = {
+    "loss": "Training loss per epoch, every row on one plot.",
+    "val_loss": "Validation loss per epoch, every row on one plot.",
 }
 
 
@@ -43,26 +48,26 @@ def test_time_views(config):
     return f"{views} views: {words}"
 
 
-def add_recipe(report, config, spec):
+def add_recipe(report, config):
     """What the headline model is and which fast-training tricks it used."""
     stages = ", ".join(
         f"{width} filters + {count} residual block(s)"
-        for width, count in zip(spec.widths, spec.residual_blocks, strict=True)
+        for width, count in zip(config.widths, config.residual_blocks, strict=True)
+    )
+    schedule = (
+        f"linear warm-up over {config.warmup_epochs:g} epoch(s) then cosine decay to 0"
+        if config.schedule == "cosine"
+        else "constant learning rate"
+    )
+    augmentation = f"augmentation in tf.data: shifts up to {config.shift()} px" + (
+        " + horizontal flips" if config.uses_flip() else ""
     )
     tricks = [
-        f"{spec.architecture} CNN ({stages}), {spec.hidden_unit} units, batch normalization",
-        f"{config.optimizer} at peak learning rate {config.learning_rate:g}, "
-        + (
-            f"linear warm-up over {config.warmup_epochs:g} epoch(s) then cosine decay to 0"
-            if config.schedule == "cosine"
-            else "constant learning rate"
-        ),
-        f"label smoothing {config.label_smoothing:g}, L2 penalty {config.weight_decay:g}, "
-        f"dropout {spec.dropout_rate:g}",
-        f"augmentation in tf.data: shifts up to {config.shift()} px"
-        + (" + horizontal flips" if config.uses_flip() else "")
-        if spec.augment
-        else "no augmentation",
+        f"{config.architecture} CNN ({stages}), {config.hidden_unit} units, batch normalization",
+        f"{config.optimizer} at peak learning rate {config.learning_rate:g}, {schedule}",
+        f"label smoothing {config.label_smoothing:g}, {config.penalty} penalty "
+        f"{config.penalty_weight:g}, dropout {config.dropout_rate:g}",
+        augmentation if config.augment else "no augmentation",
         f"test-time augmentation: predictions averaged over {test_time_views(config)}"
         if config.uses_test_time_augmentation()
         else "no test-time augmentation",
@@ -75,28 +80,42 @@ def add_recipe(report, config, spec):
     )
 
 
-def add_ablations(report, config, datasets, specs, results, metrics):
+def add_ablations(report, config, results):
     """One section per ablation: a table (parameters and wall time beside accuracy) and plots."""
     budget = (
         f"Budget of every row: {config.ablation_epochs} epoch(s) on "
-        f"{datasets.ablation_size():,} training images, seed {config.seed}, batch "
-        f"{config.batch_size}, early stopping on validation loss."
+        f"{results.metrics['ablation_images']:,} training images, seed {config.seed}, batch "
+        f"{config.batch_size}, early stopping on validation loss (patience {config.patience})."
     )
-    groups = ", ".join(model.COARSE_GROUPS[config.dataset][1])
-    for ablation, rows in metrics["ablations"].items():
-        report.add_section(
-            plan.TITLES[ablation], NOTES[ablation].format(groups=groups) + " " + budget
+    if config.patience >= config.ablation_epochs:
+        budget += (
+            f" With a patience of {config.patience} and {config.ablation_epochs} epoch(s), early "
+            "stopping cannot end these trainings: it only keeps each one's best epoch."
         )
-        add_table(report, ablation, rows, specs, metrics["variants"])
-        add_plots(report, ablation, rows, results, metrics["variants"])
+    groups = ", ".join(data.COARSE_GROUPS[config.dataset][1])
+    variants = results.metrics["variants"]
+    for ablation, rows in results.plan["tables"].items():
+        accuracy = {label: variants[name]["val_accuracy"] for label, name in rows}
+        records = [results.training[name] for _, name in rows]
+        report.add_section(
+            ablations.TITLES[ablation],
+            NOTES[ablation].format(groups=groups)
+            + " "
+            + budget
+            + f" Highest validation accuracy: {sentences.best(accuracy)}. "
+            + sentences.early_stopping(records),
+        )
+        add_table(report, ablation, rows, results)
+        add_plots(report, ablation, rows, results)
 
 
-def add_table(report, ablation, rows, specs, variants):
+def add_table(report, ablation, rows, results):
+    variants, models = results.metrics["variants"], results.plan["models"]
     columns = ["model", "parameters", "val accuracy", "train accuracy", "gap"]
     columns += ["best epoch", "wall time (s)"]
     extra = {
-        "hidden_units": ("formula", lambda s: UNIT_FORMULAS[s.hidden_unit]),
-        "optimizers": ("learning rate", lambda s: model.OPTIMIZER_LEARNING_RATES[s.optimizer]),
+        "hidden_units": ("formula", lambda name: UNIT_FORMULAS[models[name]["hidden_unit"]]),
+        "optimizers": ("learning rate", lambda name: variants[name]["learning_rate"]),
     }.get(ablation)
     table = []
     for label, name in rows:
@@ -105,17 +124,22 @@ def add_table(report, ablation, rows, specs, variants):
         cells += [row["train_accuracy"] - row["val_accuracy"], row["best_epoch"]]
         cells += [row["wall_time_seconds"]]
         if extra:
-            cells.append(extra[1](specs[name]))
+            cells.append(extra[1](name))
         if ablation == "multitask":
             cells.append(row.get("val_group_accuracy"))
         table.append(cells)
     columns += [extra[0]] if extra else []
     columns += ["val group accuracy"] if ablation == "multitask" else []
-    report.add_table(columns, table, caption="Validation numbers at each model's kept epoch.")
+    report.add_table(
+        columns,
+        table,
+        caption="Validation numbers at each model's kept epoch.",
+        computed_by=evaluate.summarize,
+    )
 
 
-def add_plots(report, ablation, rows, results, variants):
-    labels = [label for label, _ in rows]
+def add_plots(report, ablation, rows, results):
+    variants, labels = results.metrics["variants"], [label for label, _ in rows]
     report.add_figure(
         plots.bar_chart(
             labels,
@@ -127,14 +151,18 @@ def add_plots(report, ablation, rows, results, variants):
             ],
         ),
         caption="Validation accuracy per row, with parameters (p) and wall time.",
+        computed_by=evaluate.summarize,
+        drawn_by=plots.bar_chart,
     )
     if ablation == "regularization":
         gaps = [variants[n]["train_accuracy"] - variants[n]["val_accuracy"] for _, n in rows]
         report.add_figure(
             plots.bar_chart(labels, gaps, "train - validation accuracy"),
             caption="The generalization gap at the kept epoch: what regularization shrinks.",
+            computed_by=evaluate.summarize,
+            drawn_by=plots.bar_chart,
         )
-    histories = {label: results[name]["history"] for label, name in rows}
+    histories = {label: results.training[name]["history"] for label, name in rows}
     if ablation == "hidden_units" and all("gradient_norm" in h for h in histories.values()):
         report.add_figure(
             plots.compare_curves(
@@ -143,12 +171,16 @@ def add_plots(report, ablation, rows, results, variants):
                 log_y=True,
             ),
             caption="Norm of the loss gradient on a fixed validation batch after each epoch.",
+            computed_by=recorder.TrainingRecorder,
+            drawn_by=plots.compare_curves,
         )
     key = "loss" if ablation == "optimizers" else "val_loss"
     report.add_figure(
         plots.compare_curves(
-            {label: results[name]["history"][key] for label, name in rows},
+            {label: history[key] for label, history in histories.items()},
             key.replace("_", " "),
         ),
-        caption=f"{key.replace('_', ' ').capitalize()} per epoch, every row on one plot.",
+        caption=CURVE_CAPTIONS[key],
+        computed_by=recorder.TrainingRecorder,
+        drawn_by=plots.compare_curves,
     )

@@ -1,7 +1,14 @@
-"""Every knob of the sentiment project, with its default and the named presets."""
+"""Every knob of the sentiment project, with its default and the named presets.
+
+Each model of a run is this config with a few fields changed: `train.plan` lists them. The
+fields under "This model" describe one model; their defaults describe the headline model, the
+one the `full` preset is tuned for. A baseline is the config with `variant` changed.
+"""
 
 import dataclasses
 import typing
+
+from common.experiment import config as config_lib
 
 # Recurrent encoders model.py can build (book Chapter 10): name -> (cell, bidirectional).
 ENCODERS = {
@@ -11,61 +18,66 @@ ENCODERS = {
     "bilstm": ("lstm", True),  # 10.3: one LSTM reads left to right, one right to left.
     "bigru": ("gru", True),
 }
+VARIANTS = ("recurrent", "bag_of_words", "bigrams")  # A recurrent network or a linear baseline.
 POOLINGS = ("last", "attention")  # The last state (10.5) or attention over all states (12.4.5.1).
 DROPOUT_PLACEMENTS = ("none", "input_output", "recurrent")  # Where dropout (7.12) masks units.
+ORDERS = ("bucketed", "random", "curriculum")  # Training order of the reviews (data.py).
+OPTIMIZERS = ("adam", "sgd")  # sgd: momentum 0.9, where clipping bounds the step exactly.
 BASELINES = ("majority", "bag_of_words", "bigrams")
 ABLATIONS = ("cells", "clipping", "dropout", "attention", "curriculum", "length")
 
 
 @dataclasses.dataclass(frozen=True)
-class Config:
+class Config(config_lib.BaseConfig):
     # Data.
-    data_dir: str | None = None  # Folder with the data (else $DLFB_DATA_DIR, download).
-    allow_sample_data: bool = False  # Fall back to the bundled sample when no data is found.
-    train_limit: int | None = None  # Use only this many training reviews (None: all).
-    validation_fraction: float = 0.1  # Carved from the training set; the test set is used once.
     vocabulary_size: int = 20_000  # Most frequent training words kept (with padding and [UNK]).
-    max_length: int = 256  # Tokens kept per review; the base of every ablation.
     # Which end of a longer review the models read: "last" (where the verdict tends to be, and
     # what keras-io's pad_sequences keeps) or "first".
     keep_tokens: str = "last"
 
-    # The headline model (the one the `full` preset is tuned for): encoder + pooling + dropout.
-    # Measured 2026-11-30 (full data, 3 epochs, attention, 384 tokens; best validation epoch,
-    # then test): BiLSTM 0.8852 / ~0.875; + embedding dropout 0.3: 0.8884 / 0.8794; + the last 384
-    # of the first 512 tokens instead of the first 384: 0.8880 / 0.8808; the same as a BiGRU:
-    # 0.8992 / 0.8944. Full preset with the true last 384 tokens: 0.9020 / 0.8949.
+    # This model. The defaults are the headline model. Measured 2026-11-30 (full data, 3 epochs,
+    # attention, 384 tokens; best validation epoch, then test): BiLSTM 0.8852 / ~0.875; +
+    # embedding dropout 0.3: 0.8884 / 0.8794; + the last 384 of the first 512 tokens instead of
+    # the first 384: 0.8880 / 0.8808; the same as a BiGRU: 0.8992 / 0.8944. Full preset with the
+    # true last 384 tokens: 0.9020 / 0.8949.
+    variant: str = "recurrent"  # One of VARIANTS.
     encoder: str = "bigru"
     pooling: str = "attention"
     dropout_placement: str = "input_output"
-    headline_max_length: int = 384  # Its own cut-off: longer reviews read more of the ending.
+    max_length: int = 384  # Tokens read per review: longer reviews read more of the ending.
     # Whole word vectors dropped (SpatialDropout1D): a word is missing from the review, not
     # one coordinate of every word (7.12). The embedding holds most of the parameters.
-    headline_embedding_dropout: float = 0.3
+    embedding_dropout: float = 0.3
     # Plus a linear unigram + bigram logit (ngrams.py: wide and deep). Off: measured 2026-11-30
     # (3 epochs, full data) test 0.8711 with it against 0.8748 without; the encoder overfits first.
-    headline_ngram_path: bool = False
+    ngram_path: bool = False
     ngram_buckets: int = 2**18  # Hashed bigram ids of that linear path.
     units: int = 64  # Units of each recurrent layer (per direction).
     embedding_size: int = 128
     attention_units: int = 64  # Width of the attention scoring network.
     dropout_rate: float = 0.3
+    order: str = "bucketed"  # One of ORDERS.
+    optimizer: str = "adam"  # One of OPTIMIZERS.
+    global_clipnorm: float | None = None  # Clip the whole gradient to this norm (None: never).
+    learning_rate_decay: str = "cosine"  # Schedule shape (common/nn/schedules.py).
 
-    # What else is trained: baselines first, then ablations around a plain LSTM (last state).
+    # What else is trained: baselines first, then ablations around one base model, a plain
+    # LSTM that keeps its last state and reads `ablation_max_length` tokens, no word dropout.
     baselines: tuple[str, ...] = BASELINES
     ablations: tuple[str, ...] = ABLATIONS
+    ablation_max_length: int = 256
     ablation_encoders: tuple[str, ...] = ("simple_rnn", "lstm", "gru", "bilstm")
     dropout_placements: tuple[str, ...] = DROPOUT_PLACEMENTS
     length_choices: tuple[int, ...] = (128, 256, 512)  # Also the tuner's choices.
     bigram_vocabulary_size: int = 60_000  # Unigrams + bigrams kept by the bigram baseline.
-    linear_epochs: int = 4  # Logistic regressions are cheap; they get more epochs.
-    linear_learning_rate: float = 1e-3
+    linear_epochs: int = 4  # Logistic regressions are cheap; they get more epochs...
+    linear_learning_rate: float = 1e-3  # ...at a constant rate.
 
-    # Gradient clipping: the SimpleRNN under Adam, clipped or not. (Measured 2026-11-30: under
-    # SGD + momentum at 0.01, 0.05, 0.1 or 0.5 it learned nothing either way in 2-3 epochs; under
-    # Adam, 8,000 reviews, 3 epochs: validation 0.574 unclipped vs 0.787 clipped.)
-    clipnorm: float = 1.0  # Threshold on the global norm ||g|| of the whole gradient (10.11.1).
-    clipping_learning_rate: float = 0.05  # SGD's rate, for a Spec with optimizer="sgd".
+    # Gradient clipping: the SimpleRNN under Adam, clipped at this norm or not. (Measured
+    # 2026-11-30: under SGD + momentum at 0.01, 0.05, 0.1 or 0.5 it learned nothing either way in
+    # 2-3 epochs; under Adam, 8,000 reviews, 3 epochs: validation 0.574 unclipped vs 0.787
+    # clipped.)
+    clipping_threshold: float = 1.0  # On the global norm ||g|| of the whole gradient (10.11.1).
 
     # Curriculum (8.7.6): shortest reviews first, all of them from `curriculum_full_data_epoch`.
     curriculum_pacing: str = "linear"  # Or "step".
@@ -76,13 +88,13 @@ class Config:
     neighbour_words: tuple[str, ...] = ("excellent", "awful", "boring", "funny", "plot", "actor")
     neighbour_count: int = 6
     highlighted_reviews: int = 4  # Test reviews shown with their attention weights.
+    position_reviews: int = 64  # Validation reviews for the gradient-by-position curves.
 
-    # Training.
-    seed: int = 0
+    # Training (the shared fields' defaults for this project).
     epochs: int = 3  # Upper bound for every recurrent model (early stopping may end sooner).
     batch_size: int = 64
     learning_rate: float = 2e-3  # Adam, decayed along a cosine to zero over the epochs.
-    patience: int = 2  # Epochs without a better validation loss before stopping.
+    patience: int = 2
 
     PRESETS: typing.ClassVar[dict] = {
         "smoke": dict(
@@ -90,7 +102,7 @@ class Config:
             vocabulary_size=2000,
             bigram_vocabulary_size=4000,
             max_length=64,
-            headline_max_length=64,
+            ablation_max_length=64,
             units=8,
             embedding_size=8,
             attention_units=8,
@@ -110,8 +122,8 @@ class Config:
             train_limit=4000,
             vocabulary_size=10_000,
             bigram_vocabulary_size=30_000,
-            max_length=128,
-            headline_max_length=192,
+            max_length=192,
+            ablation_max_length=128,
             units=32,
             embedding_size=64,
             attention_units=32,
@@ -126,52 +138,42 @@ class Config:
     }
 
     def __post_init__(self):
-        if not 0.0 < self.validation_fraction < 1.0:
-            raise ValueError(
-                f"validation_fraction must be in (0, 1). Received: {self.validation_fraction}"
-            )
-        if self.keep_tokens not in ("first", "last"):
-            raise ValueError(
-                f"keep_tokens must be 'first' or 'last'. Received: {self.keep_tokens!r}"
-            )
-        for name in ("dropout_rate", "headline_embedding_dropout"):
-            if not 0.0 <= getattr(self, name) < 1.0:
-                raise ValueError(f"{name} must be in [0, 1). Received: {getattr(self, name)}")
-        if not 0.0 < self.curriculum_start_fraction <= 1.0:
-            raise ValueError(
-                "curriculum_start_fraction must be in (0, 1]. "
-                f"Received: {self.curriculum_start_fraction}"
-            )
-        for name in (
-            "max_length", "headline_max_length", "units", "embedding_size", "attention_units",
-            "ngram_buckets",
-            "epochs", "linear_epochs", "batch_size", "patience", "curriculum_full_data_epoch",
-        ):  # fmt: skip
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be at least 1. Received: {getattr(self, name)}")
-        for name in ("vocabulary_size", "bigram_vocabulary_size"):
-            if getattr(self, name) < 10:
-                raise ValueError(f"{name} must be at least 10. Received: {getattr(self, name)}")
-        if self.train_limit is not None and self.train_limit < 20:
-            raise ValueError(f"train_limit must be at least 20. Received: {self.train_limit}")
-        for name in ("learning_rate", "linear_learning_rate", "clipping_learning_rate", "clipnorm"):
+        super().__post_init__()
+        config_lib.check_names("keep_tokens", (self.keep_tokens,), ("first", "last"))
+        for name in ("dropout_rate", "embedding_dropout"):
+            config_lib.check_range(self, name, 0.0, 1.0)
+        config_lib.check_range(
+            self, "curriculum_start_fraction", 0.0, 1.0, include_low=False, include_high=True
+        )
+        config_lib.check_at_least(
+            self, 1,
+            ("max_length", "ablation_max_length", "units", "embedding_size", "attention_units",
+             "ngram_buckets", "linear_epochs", "curriculum_full_data_epoch", "neighbour_count",
+             "position_reviews"),
+        )  # fmt: skip
+        config_lib.check_at_least(self, 10, ("vocabulary_size", "bigram_vocabulary_size"))
+        for name in ("linear_learning_rate", "clipping_threshold"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name} must be positive. Received: {getattr(self, name)}")
+        if self.global_clipnorm is not None and not self.global_clipnorm > 0:
+            raise ValueError(f"global_clipnorm must be positive. Received: {self.global_clipnorm}")
         if not self.length_choices or min(self.length_choices) < 1:
             raise ValueError(
                 f"length_choices must be lengths >= 1. Received: {self.length_choices}"
             )
-        self._check_names("encoder", (self.encoder,), tuple(ENCODERS))
-        self._check_names("pooling", (self.pooling,), POOLINGS)
-        self._check_names("dropout_placement", (self.dropout_placement,), DROPOUT_PLACEMENTS)
-        self._check_names("ablation_encoders", self.ablation_encoders, tuple(ENCODERS))
-        self._check_names("dropout_placements", self.dropout_placements, DROPOUT_PLACEMENTS)
-        self._check_names("baselines", self.baselines, BASELINES)
-        self._check_names("ablations", self.ablations, ABLATIONS)
-        self._check_names("curriculum_pacing", (self.curriculum_pacing,), ("linear", "step"))
+        for field, known in (
+            ("variant", VARIANTS), ("encoder", tuple(ENCODERS)), ("pooling", POOLINGS),
+            ("dropout_placement", DROPOUT_PLACEMENTS), ("order", ORDERS),
+            ("optimizer", OPTIMIZERS), ("curriculum_pacing", ("linear", "step")),
+            ("learning_rate_decay", ("constant", "cosine", "linear")),
+        ):  # fmt: skip
+            config_lib.check_names(field, (getattr(self, field),), known)
+        config_lib.check_names("ablation_encoders", self.ablation_encoders, tuple(ENCODERS))
+        config_lib.check_names("dropout_placements", self.dropout_placements, DROPOUT_PLACEMENTS)
+        config_lib.check_names("baselines", self.baselines, BASELINES)
+        config_lib.check_names("ablations", self.ablations, ABLATIONS)
 
-    @staticmethod
-    def _check_names(field, chosen, known):
-        unknown = [name for name in chosen if name not in known]
-        if unknown:
-            raise ValueError(f"{field} must be among {known}. Received: {unknown}")
+    @property
+    def token_width(self):
+        """The widest cut-off any model of this run reads (headline, ablations, tuner)."""
+        return max(self.max_length, self.ablation_max_length, *self.length_choices)

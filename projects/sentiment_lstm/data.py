@@ -8,15 +8,15 @@ the same width at its end; the models mask it.
 """
 
 import dataclasses
+import math
 import re
 
 import keras
 import numpy as np
 import tensorflow as tf
 
-from common.data import loaders as data
-from common.data import pipeline, sequences
-from common.nn import curriculum
+from common.data import loaders, pipeline, sequences
+from common.nn import curriculum as curriculum_lib
 
 # An HTML tag such as <br />, <i> or </A>: "<" then a letter (so "5 < 6" is left alone).
 TAG = r"<\s*/?\s*[a-zA-Z][^<>]*>"
@@ -39,8 +39,13 @@ def clean_html(text):
 
 
 @dataclasses.dataclass(frozen=True)
-class Reviews:
-    """Texts, labels (1 positive) and padded token ids of the three splits, and the vectorizer."""
+class Datasets:
+    """Texts, labels (1 positive) and padded token ids of the three splits, and the vectorizer.
+
+    `train(config)` and `validation(config)` give the batches the model of `config` reads: raw
+    texts for a baseline (it vectorizes inside), token ids cut to `config.max_length` for a
+    recurrent model, in the order `config.order` names.
+    """
 
     train_texts: np.ndarray
     train_labels: np.ndarray
@@ -48,12 +53,12 @@ class Reviews:
     validation_texts: np.ndarray
     validation_labels: np.ndarray
     validation_tokens: np.ndarray
-    test_texts: np.ndarray
+    test_texts: np.ndarray  # Touched once, after training.
     test_labels: np.ndarray
     test_tokens: np.ndarray
     vectorizer: keras.layers.TextVectorization
     class_names: tuple
-    source: data.DataSource
+    source: loaders.DataSource
     keep: str = "first"  # Which end of a long review the token rows hold (config.keep_tokens).
 
     def cut(self, tokens, length):
@@ -64,15 +69,58 @@ class Reviews:
     def vocabulary(self):
         return self.vectorizer.get_vocabulary()
 
+    def steps_per_epoch(self, config):
+        return math.ceil(len(self.train_labels) / config.batch_size)
 
-def token_width(config):
-    """The widest cut-off any model of this config reads (headline, ablations, tuner)."""
-    return max(config.max_length, config.headline_max_length, *config.length_choices)
+    def curriculum(self, config):
+        """The `CurriculumScheduler` (a callback the fit needs) of the `random` and `curriculum`
+        orders, or None for `bucketed`: the shortest reviews first (book Section 8.7.6), more each
+        epoch; `random` admits every review from the start, the curriculum's fair comparison."""
+        if config.order == "bucketed":
+            return None
+        start = config.curriculum_start_fraction if config.order == "curriculum" else 1.0
+        return curriculum_lib.CurriculumScheduler(
+            difficulty=sequences.sequence_lengths(self.cut(self.train_tokens, config.max_length)),
+            pacing=config.curriculum_pacing,
+            start_fraction=start,
+            full_data_epoch=config.curriculum_full_data_epoch,
+            seed=config.seed,
+        )
+
+    def train(self, config, curriculum=None):
+        """Training batches. A baseline: shuffled texts. `bucketed`: batches of similar lengths in
+        random order (cheap, `common/data/sequences.py`); `random` and `curriculum`: the batches
+        `curriculum` (from `self.curriculum(config)`) admits, trimmed to their longest review."""
+        if config.variant != "recurrent":
+            return text_batches(self.train_texts, self.train_labels, config.batch_size,
+                                shuffle=True, seed=config.seed)  # fmt: skip
+        tokens = self.cut(self.train_tokens, config.max_length)
+        if config.order == "bucketed":
+            return sequences.bucketed_batches(
+                tokens, self.train_labels, batch_size=config.batch_size, seed=config.seed
+            )
+        curriculum = curriculum or self.curriculum(config)
+        return curriculum.dataset(
+            tokens, self.train_labels, config.batch_size, map_fn=sequences.trim_padding
+        )
+
+    def validation(self, config):
+        return self.evaluation_batches("validation", config)[0]
+
+    def evaluation_batches(self, split, config):
+        """Batches of a split for the model of `config`; returns `(dataset, order)`, `order` for
+        `sequences.unsort` (token batches are sorted by length: little padding), None for text."""
+        texts, labels = getattr(self, f"{split}_texts"), getattr(self, f"{split}_labels")
+        if config.variant != "recurrent":
+            batches = text_batches(texts, labels, config.batch_size, shuffle=False, seed=0)
+            return batches, None
+        tokens = self.cut(getattr(self, f"{split}_tokens"), config.max_length)
+        return sequences.sorted_batches(tokens, labels, batch_size=config.batch_size)
 
 
-def load_reviews(config, width=None):
+def load_datasets(config):
     """Loads IMDB, carves a stratified validation split, adapts the vocabulary on train only."""
-    imdb = data.load_imdb(config.data_dir, allow_sample=config.allow_sample_data)
+    imdb = loaders.load_imdb(config.data_dir, allow_sample=config.allow_sample_data)
     (train_texts, train_labels), (validation_texts, validation_labels) = pipeline.split_and_limit(
         imdb.train_texts,
         imdb.train_labels,
@@ -80,16 +128,24 @@ def load_reviews(config, width=None):
         seed=config.seed,
         limit=config.train_limit,
     )
-    width, keep = width or token_width(config), config.keep_tokens
+    width, keep = config.token_width, config.keep_tokens
     # Keeping the first tokens, the vectorizer truncates; keeping the last, it must see them all.
     vectorizer = make_vectorizer(config.vocabulary_size, width if keep == "first" else None)
     vectorizer.adapt(tf.data.Dataset.from_tensor_slices(train_texts).batch(512))
-    return Reviews(
+    return Datasets(
         train_texts, train_labels, vectorize(vectorizer, train_texts, width, keep),
         validation_texts, validation_labels, vectorize(vectorizer, validation_texts, width, keep),
         imdb.test_texts, imdb.test_labels, vectorize(vectorizer, imdb.test_texts, width, keep),
         vectorizer, imdb.class_names, imdb.source, keep,
     )  # fmt: skip
+
+
+def adapt_config(config, datasets):
+    """The config with `vocabulary_size` cut to the vocabulary the data gave: on a small set
+    (the bundled sample) fewer words than asked for exist, and the embedding gets one row per
+    word that does."""
+    size = min(config.vocabulary_size, len(datasets.vocabulary))
+    return dataclasses.replace(config, vocabulary_size=max(size, 10))
 
 
 def make_vectorizer(max_tokens, width, **options):
@@ -165,38 +221,6 @@ class LastTokens(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "length": self.length}
-
-
-def training_batches(reviews, length, config, order="bucketed"):
-    """Training batches of reviews cut to `length` tokens; returns `(dataset, scheduler)`.
-
-    `bucketed`: batches of similar lengths in random order (cheap, `common/data/sequences.py`).
-    `curriculum`: shortest reviews first (book Section 8.7.6), more each epoch; `random`: the same
-    pipeline with every review admitted from the start, the curriculum's fair comparison. Both
-    return their `CurriculumScheduler`, a callback the fit needs.
-    """
-    tokens = reviews.cut(reviews.train_tokens, length)
-    if order == "bucketed":
-        batches = sequences.bucketed_batches(
-            tokens, reviews.train_labels, batch_size=config.batch_size, seed=config.seed
-        )
-        return batches, None
-    scheduler = curriculum.CurriculumScheduler(
-        difficulty=sequences.sequence_lengths(tokens),
-        pacing=config.curriculum_pacing,
-        start_fraction=config.curriculum_start_fraction if order == "curriculum" else 1.0,
-        full_data_epoch=config.curriculum_full_data_epoch,
-        seed=config.seed,
-    )
-    batches = scheduler.dataset(
-        tokens, reviews.train_labels, config.batch_size, map_fn=sequences.trim_padding
-    )
-    return batches, scheduler
-
-
-def evaluation_batches(tokens, labels, length, batch_size, keep="first"):
-    """Batches sorted by length (little padding); returns `(dataset, order)` for `unsort`."""
-    return sequences.sorted_batches(cut_tokens(tokens, length, keep), labels, batch_size=batch_size)
 
 
 def text_batches(texts, labels, batch_size, *, shuffle, seed):

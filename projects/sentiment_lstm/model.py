@@ -17,67 +17,63 @@ from projects.sentiment_lstm import data, ngrams
 CELLS = {"simple_rnn": keras.layers.SimpleRNN, "lstm": keras.layers.LSTM, "gru": keras.layers.GRU}
 
 
-@dataclasses.dataclass(frozen=True)
-class Spec:
-    """One recurrent model and how it is trained: each ablation row changes one field."""
-
-    encoder: str  # A key of config.ENCODERS.
-    pooling: str = "last"  # "last" state or "attention" over all states.
-    dropout_placement: str = "input_output"  # "none", "input_output" or "recurrent".
-    max_length: int = 256  # Tokens read per review.
-    optimizer: str = "adam"  # "adam", or "sgd" (momentum 0.9: clipping bounds its step exactly).
-    clipnorm: float | None = None  # Clip the global gradient norm to this value.
-    order: str = "bucketed"  # Training order: "bucketed", "random" or "curriculum".
-    ngram_path: bool = False  # Add a linear unigram + bigram logit (ngrams.py: wide and deep).
-    embedding_dropout: float = 0.0  # Drop whole word vectors (SpatialDropout1D) in training.
-
-    @property
-    def name(self):
-        """A folder-friendly name, e.g. "lstm-last-io-256" or "simple_rnn-last-io-256-sgd-clip1"."""
-        dropout = {"none": "nodrop", "input_output": "io", "recurrent": "rec"}
-        parts = [self.encoder, self.pooling, dropout[self.dropout_placement], str(self.max_length)]
-        if self.optimizer != "adam":
-            parts.append(self.optimizer)
-        if self.clipnorm is not None:
-            parts.append(f"clip{self.clipnorm:g}")
-        if self.order != "bucketed":
-            parts.append(self.order)
-        if self.ngram_path:
-            parts.append("ngrams")
-        if self.embedding_dropout:
-            parts.append(f"embdrop{self.embedding_dropout:g}")
-        return "-".join(parts)
+def model_name(config):
+    """A folder-friendly name of the model of `config`: the baseline's name, or e.g.
+    "lstm-last-io-256" or "simple_rnn-last-io-256-clip1" for a recurrent one."""
+    if config.variant != "recurrent":
+        return config.variant
+    dropout = {"none": "nodrop", "input_output": "io", "recurrent": "rec"}
+    parts = [config.encoder, config.pooling, dropout[config.dropout_placement]]
+    parts.append(str(config.max_length))
+    if config.optimizer != "adam":
+        parts.append(config.optimizer)
+    if config.global_clipnorm is not None:
+        parts.append(f"clip{config.global_clipnorm:g}")
+    if config.order != "bucketed":
+        parts.append(config.order)
+    if config.ngram_path:
+        parts.append("ngrams")
+    if config.embedding_dropout:
+        parts.append(f"embdrop{config.embedding_dropout:g}")
+    return "-".join(parts)
 
 
-def build_recurrent(config, spec, steps_per_epoch):
-    """Embedding (padding masked) -> recurrent encoder -> pooling -> sigmoid, compiled."""
+def build_model(config, train_texts=None):
+    """The model of `config`: a recurrent network, or a baseline adapted on `train_texts`."""
+    if config.variant != "recurrent":
+        return build_linear(config, train_texts)
+    return build_recurrent(config)
+
+
+def build_recurrent(config):
+    """Embedding (padding masked) -> recurrent encoder -> pooling -> sigmoid (not compiled)."""
     tokens = keras.Input(shape=(None,), dtype="int32", name="tokens")
     x = keras.layers.Embedding(
         config.vocabulary_size, config.embedding_size, mask_zero=True, name="embedding"
     )(tokens)
-    if spec.embedding_dropout:
-        x = keras.layers.SpatialDropout1D(spec.embedding_dropout, name="word_dropout")(x)
-    cell, bidirectional = config_lib.ENCODERS[spec.encoder]
-    rate = config.dropout_rate
+    if config.embedding_dropout:
+        x = keras.layers.SpatialDropout1D(config.embedding_dropout, name="word_dropout")(x)
+    cell, bidirectional = config_lib.ENCODERS[config.encoder]
+    rate, placement = config.dropout_rate, config.dropout_placement
     encoder = CELLS[cell](
         config.units,
-        return_sequences=spec.pooling == "attention",
-        dropout=rate if spec.dropout_placement == "input_output" else 0.0,
-        recurrent_dropout=rate if spec.dropout_placement == "recurrent" else 0.0,
+        return_sequences=config.pooling == "attention",
+        dropout=rate if placement == "input_output" else 0.0,
+        recurrent_dropout=rate if placement == "recurrent" else 0.0,
         name=cell,
     )
     if bidirectional:
         encoder = keras.layers.Bidirectional(encoder, name=f"bidirectional_{cell}")
     states = encoder(x)
-    if spec.pooling == "attention":
+    if config.pooling == "attention":
         pooled, _ = attention.AttentionPooling(
             config.attention_units, return_weights=True, name="attention"
         )(states)
     else:
         pooled = states
-    if spec.dropout_placement == "input_output":
+    if placement == "input_output":
         pooled = keras.layers.Dropout(rate, name="output_dropout")(pooled)
-    if spec.ngram_path:
+    if config.ngram_path:
         logit = keras.layers.Add(name="wide_and_deep")(
             [
                 keras.layers.Dense(1, name="recurrent_logit")(pooled),
@@ -87,54 +83,29 @@ def build_recurrent(config, spec, steps_per_epoch):
         probability = keras.layers.Activation("sigmoid", name="positive")(logit)
     else:
         probability = keras.layers.Dense(1, activation="sigmoid", name="positive")(pooled)
-    model = gradients.GradientNormModel(tokens, probability, name=spec.name.replace("-", "_"))
-    compile_model(model, make_optimizer(config, spec, steps_per_epoch))
-    return model
+    # Logs the norm of the whole gradient at every step (before any clipping).
+    name = model_name(config).replace("-", "_")
+    return gradients.GradientNormModel(tokens, probability, name=name)
 
 
-def make_optimizer(config, spec, steps_per_epoch):
-    """Adam with cosine decay, or SGD with momentum (where clipping bounds the step exactly).
-
-    Keras' `global_clipnorm` rescales the whole gradient g to norm at most c (the book's clipping,
-    Section 10.11.1), where `clipnorm` would clip each weight's gradient on its own.
-    """
-    if spec.optimizer == "sgd":
-        return keras.optimizers.SGD(
-            config.clipping_learning_rate, momentum=0.9, global_clipnorm=spec.clipnorm
-        )
-    schedule = keras.optimizers.schedules.CosineDecay(
-        config.learning_rate, decay_steps=max(1, config.epochs * steps_per_epoch)
-    )
-    return keras.optimizers.Adam(schedule, global_clipnorm=spec.clipnorm)
-
-
-def compile_model(model, optimizer):
-    model.compile(
-        optimizer=optimizer,
-        loss="binary_crossentropy",
-        metrics=[keras.metrics.BinaryAccuracy(name="accuracy")],
-    )
-
-
-def build_linear(config, ngrams, train_texts):
-    """Logistic regression on TF-IDF word (ngrams=1) or word + bigram (ngrams=2) counts.
+def build_linear(config, train_texts):
+    """Logistic regression on TF-IDF word (`bag_of_words`) or word + bigram (`bigrams`) counts.
 
     The vocabulary and IDF weights are adapted on the training texts only. The model reads raw
     text, so it can be saved and used on its own.
     """
+    bigrams = config.variant == "bigrams"
     vectorizer = data.make_vectorizer(
-        config.vocabulary_size if ngrams == 1 else config.bigram_vocabulary_size,
+        config.bigram_vocabulary_size if bigrams else config.vocabulary_size,
         None,
-        ngrams=ngrams if ngrams > 1 else None,
+        ngrams=2 if bigrams else None,
         output_mode="tf_idf",
         name="tf_idf",
     )
     vectorizer.adapt(data.text_batches(train_texts, None, 512, shuffle=False, seed=0))
     text = keras.Input(shape=(), dtype="string", name="text")
     probability = keras.layers.Dense(1, activation="sigmoid", name="positive")(vectorizer(text))
-    model = keras.Model(text, probability, name="bigrams" if ngrams > 1 else "bag_of_words")
-    compile_model(model, keras.optimizers.Adam(config.linear_learning_rate))
-    return model
+    return keras.Model(text, probability, name=config.variant)
 
 
 def attention_model(model):
@@ -161,3 +132,18 @@ def text_model(model, vocabulary, length, keep="first"):
     if keep == "last":
         tokens = data.LastTokens(length, name="last_tokens")(tokens)
     return keras.Model(text, clone(tokens), name="sentiment")
+
+
+def hyperparameters(hp, config):
+    """Keras Tuner's search space: samples the encoder, its width, the embedding size, dropout,
+    the learning rate and the review length into a config of a recurrent model."""
+    return dataclasses.replace(
+        config,
+        variant="recurrent",
+        units=hp.Choice("units", [32, 64, 128]),
+        embedding_size=hp.Choice("embedding_size", [32, 64, 128]),
+        dropout_rate=hp.Float("dropout_rate", 0.0, 0.5, step=0.1),
+        learning_rate=hp.Float("learning_rate", 3e-4, 3e-3, sampling="log"),
+        encoder=hp.Choice("encoder", list(config_lib.ENCODERS)),
+        max_length=hp.Choice("max_length", sorted(config.length_choices)),
+    )

@@ -1,14 +1,16 @@
-"""Score a new review with the chosen model: `python -m projects.sentiment_lstm predict "..."`.
+"""Score a new review with the tested model: `python -m projects.sentiment_lstm predict "..."`.
 
-`run` saves the model it chose, behind a vectorizer with the training vocabulary, as one file
-that reads raw text; `predict` finds it by the same preset and config that trained it.
+Training saves each recurrent model also behind a vectorizer with the training vocabulary, as
+one file that reads raw text (a baseline reads raw text already); `predict` finds the run by the
+same preset and config that trained it, and the model that run tested in its saved results.
 """
 
+import json
 import pathlib
 
 import tensorflow as tf
 
-from common.experiment import config as config_lib
+from common.experiment import results as results_lib
 from common.experiment import training
 from projects.sentiment_lstm import data, model
 
@@ -16,15 +18,14 @@ PROJECT = "sentiment_lstm"
 PREDICTOR_FILE = "predictor.keras"
 
 
-def save_predictor(folder, chosen_model, spec, reviews):
-    """Saves the chosen model as text -> P(positive) (a baseline already reads raw text)."""
-    if spec is not None:
-        chosen_model = model.text_model(
-            chosen_model, reviews.vocabulary, spec.max_length, reviews.keep
-        )
+def save_predictor(folder, trained, config, datasets):
+    """Saves a recurrent model as text -> P(positive) in `folder` (a baseline is one already)."""
+    if config.variant != "recurrent":
+        return None
+    predictor = model.text_model(trained, datasets.vocabulary, config.max_length, datasets.keep)
     path = pathlib.Path(folder) / PREDICTOR_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
-    chosen_model.save(path)
+    predictor.save(path)
     return path
 
 
@@ -50,21 +51,24 @@ def probability(predictor, text):
 
 
 def predictor_path(config, workdir, preset):
-    """Where `run` with this preset and config saved its predictor (nothing is created)."""
-    fingerprint = config_lib.fingerprint(config)
-    return pathlib.Path(workdir) / PROJECT / f"{preset}-{fingerprint}" / PREDICTOR_FILE
+    """The text-in model the run with this preset and config tested (nothing is created)."""
+    folder = training.run_dir(workdir, PROJECT, preset, config)
+    metrics_path = folder / "results" / results_lib.METRICS_FILE
+    if not metrics_path.exists():
+        raise FileNotFoundError(
+            f"No trained model for this preset and config ({metrics_path} is missing). Train it "
+            f"first with the same flags: python -m projects.sentiment_lstm --preset {preset} "
+            "(plus the same --set, --workdir and --data-dir options)."
+        )
+    tested = json.loads(metrics_path.read_text())["metrics"]["tested_model"]
+    predictor = folder / tested / PREDICTOR_FILE
+    return predictor if predictor.exists() else folder / tested / training.MODEL_FILE
 
 
 def predict(config, workdir, *, text, preset="custom"):
     """The CLI's `predict`: loads the model trained with the same flags and scores `text`."""
     check_text(text)  # Before loading anything: an empty text fails at once.
     path = predictor_path(config, workdir, preset)
-    if not path.exists():
-        raise FileNotFoundError(
-            f"No trained model for this preset and config ({path} is missing). Train it first "
-            f"with the same flags: python -m projects.sentiment_lstm --preset {preset} "
-            "(plus the same --set, --workdir and --data-dir options)."
-        )
     value = probability(training.load_model_file(path), text)
     label = "positive" if value >= 0.5 else "negative"
     return {

@@ -1,10 +1,20 @@
-"""The ablation sections of the sentiment report: one per idea, each with its table and plots."""
+"""The ablation sections of the sentiment report: one per idea, each with its table and plots,
+each drawn from saved results only."""
 
 import numpy as np
 
-from common.nn import curriculum
-from common.report import plots
-from projects.sentiment_lstm import plan
+from common.nn import gradients, recorder
+from common.report import plots, sentences
+from projects.sentiment_lstm import evaluate
+
+TITLES = {
+    "cells": "Recurrent cells: SimpleRNN vs LSTM vs GRU vs bidirectional",
+    "clipping": "Gradient clipping (SimpleRNN, Adam)",
+    "dropout": "Where dropout goes: inputs and outputs vs the recurrent state",
+    "attention": "Attention pooling vs the last state",
+    "curriculum": "Curriculum learning: short reviews first",
+    "length": "How much of each review to read",
+}
 
 COLUMNS = [
     "variant",
@@ -27,42 +37,46 @@ def add_variant_table(report, rows, variants, caption):
             [label, name, row["parameters"], row["val_accuracy"], row["val_loss"], best,
              f"{row['wall_time_seconds']:.1f}"]
         )  # fmt: skip
-    report.add_table(COLUMNS, cells, caption=caption)
+    report.add_table(COLUMNS, cells, caption=caption, computed_by=evaluate.summarize)
 
 
-def _start(report, ablation, text, rows, variants):
-    report.add_section(plan.TITLES[ablation], text)
+def start_ablation(report, ablation, text, rows, variants):
+    report.add_section(TITLES[ablation], text)
     add_variant_table(
         report, rows, variants, "Same data, epoch budget and seed for every row; validation "
         "numbers at each model's early-stopping point.",
     )  # fmt: skip
 
 
+def _history(results, rows, key):
+    return {label: results.training[name]["history"][key] for label, name in rows}
+
+
 def _step_curves(results, rows, key):
     curves = {}
     for label, name in rows:
-        values = results[name].get("steps", {}).get(key)
+        values = results.training[name].get("steps", {}).get(key)
         if values:
             curves[label] = (np.arange(1, len(values) + 1), values)
     return curves
 
 
-def add_cells(report, config, rows, variants, results, insights):
-    _start(
+def add_cells(report, results, rows):
+    start_ablation(
         report, "cells",
         "A SimpleRNN multiplies its state by the same matrix at every step, so the gradient "
         "reaching early words shrinks or grows geometrically (Section 10.7): it struggles to carry "
         "a verdict across hundreds of words. The LSTM (10.10.1) and GRU (10.10.2) add gated "
         "self-loops that let information and gradient flow unchanged for many steps; a "
-        "bidirectional LSTM (10.3) also reads the review backwards. All keep their last state.",
-        rows, variants,
+        "bidirectional LSTM (10.3) also reads the review backwards. All keep their last state. "
+        f"Best here: {best_row(results, rows)}.",
+        rows, results.metrics["variants"],
     )  # fmt: skip
     report.add_figure(
-        plots.compare_curves(
-            {label: results[name]["history"]["val_accuracy"] for label, name in rows},
-            "validation accuracy",
-        ),
+        plots.compare_curves(_history(results, rows, "val_accuracy"), "validation accuracy"),
         caption="Validation accuracy per epoch for each recurrent cell.",
+        computed_by=recorder.TrainingRecorder,
+        drawn_by=plots.compare_curves,
     )
     curves = _step_curves(results, rows, "gradient_norm")
     if curves:
@@ -71,9 +85,10 @@ def add_cells(report, config, rows, variants, results, insights):
             caption="Norm of the whole loss gradient at every training step (before any "
             "clipping). A gradient that stays tiny means the loss hardly depends on most weights "
             "any more; spikes are the exploding gradients of Section 10.7.",
+            computed_by=gradients.StepRecorder,
+            drawn_by=plots.xy_curves,
         )
-
-    positions = insights["position_gradients"]
+    positions = results.metrics["position_gradients"]
     if positions:
         report.add_figure(
             plots.xy_curves(
@@ -84,20 +99,34 @@ def add_cells(report, config, rows, variants, results, insights):
             "(validation reviews that fill the whole cut-off). A last-state model hears the last "
             "words best; a curve that falls by orders of magnitude towards the start is the "
             "vanishing gradient of Section 10.7: those words barely train the model.",
+            computed_by=evaluate.gradient_by_position,
+            drawn_by=plots.xy_curves,
         )  # fmt: skip
 
 
-def add_clipping(report, config, rows, variants, results, insights):
-    _start(
+def best_row(results, rows):
+    """The row with the best validation accuracy, e.g. "gru (0.883)"."""
+    variants = results.metrics["variants"]
+    return sentences.best({label: variants[name]["val_accuracy"] for label, name in rows})
+
+
+def add_clipping(report, results, rows):
+    threshold = results.config.clipping_threshold
+    variants = results.metrics["variants"]
+    (plain, plain_name), (clipped, clipped_name) = rows
+    start_ablation(
         report, "clipping",
         "A SimpleRNN, whose loss surface has cliffs (Section 10.11.1, Figure 10.17): on a few "
         "steps the gradient norm jumps by orders of magnitude (plot below), and one step off a "
         "cliff can throw the weights far away. Clipping rescales the gradient g to g c / ||g|| "
-        f"whenever ||g|| > c = {config.clipnorm:g}, keeping its direction. Adam does not protect "
+        f"whenever ||g|| > c = {threshold:g}, keeping its direction. Adam does not protect "
         "against cliffs by itself: it divides by a running root-mean-square of past gradients "
         "that lags a sudden spike, so the spike's direction gets steps about 3x the usual size "
         "for several steps in a row. Both rows share everything else (the unclipped row is the "
-        "SimpleRNN of the cells table).",
+        "SimpleRNN of the cells table). Here the "
+        + sentences.compare(clipped, variants[clipped_name]["val_accuracy"], plain,
+                            variants[plain_name]["val_accuracy"], what="validation accuracy")
+        + ".",
         rows, variants,
     )  # fmt: skip
     norms = _step_curves(results, rows, "gradient_norm")
@@ -105,120 +134,74 @@ def add_clipping(report, config, rows, variants, results, insights):
         report.add_figure(
             plots.xy_curves(
                 norms, "training step", "gradient norm ||g|| (before clipping)", log_y=True,
-                reference=(config.clipnorm, f"clipping threshold c = {config.clipnorm:g}"),
+                reference=(threshold, f"clipping threshold c = {threshold:g}"),
             ),
             caption="Raw gradient norm per step. Above the dotted line the clipped run rescaled "
             "its step; the unclipped run took it in full.",
+            computed_by=gradients.StepRecorder,
+            drawn_by=plots.xy_curves,
         )  # fmt: skip
     losses = _step_curves(results, rows, "loss")
     if losses:
         report.add_figure(
             plots.xy_curves(losses, "training step", "training loss (running mean in the epoch)"),
             caption="Training loss per step of both runs.",
+            computed_by=gradients.StepRecorder,
+            drawn_by=plots.xy_curves,
         )
 
 
-def add_dropout(report, config, rows, variants, results, insights):
-    _start(
+def add_dropout(report, results, rows):
+    start_ablation(
         report, "dropout",
-        f"Dropout (Section 7.12) at rate {config.dropout_rate:g} in two places: on the inputs of "
-        "the LSTM and on its output, where it never touches the recurrence, or on the recurrent "
-        "state h_(t-1) at every step, with one mask per sequence (Gal and Ghahramani, 2016), "
-        "which regularizes the memory itself but makes each step costlier.",
-        rows, variants,
+        f"Dropout (Section 7.12) at rate {results.config.dropout_rate:g} in two places: on the "
+        "inputs of the LSTM and on its output, where it never touches the recurrence, or on the "
+        "recurrent state h_(t-1) at every step, with one mask per sequence (Gal and Ghahramani, "
+        "2016), which regularizes the memory itself but makes each step costlier. Best here: "
+        f"{best_row(results, rows)}.",
+        rows, results.metrics["variants"],
     )  # fmt: skip
     report.add_figure(
-        plots.compare_curves(
-            {label: results[name]["history"]["val_loss"] for label, name in rows}, "validation loss"
-        ),
+        plots.compare_curves(_history(results, rows, "val_loss"), "validation loss"),
         caption="Validation loss per epoch: rising curves are overfitting.",
+        computed_by=recorder.TrainingRecorder,
+        drawn_by=plots.compare_curves,
     )
 
 
-def add_attention(report, config, rows, variants, results, insights):
-    _start(
+def add_attention(report, results, rows):
+    metrics = results.metrics
+    start_ablation(
         report, "attention",
         "The last state must summarize the whole review. Attention pooling scores every state, "
         "turns the scores into weights with a softmax over the real (unmasked) words and "
         "averages the states with them (Section 12.4.5.1; common/nn/attention.py), so a telling "
-        "word far from the end can still decide the verdict.",
-        rows, variants,
+        "word far from the end can still decide the verdict. Best here: "
+        f"{best_row(results, rows)}.",
+        rows, metrics["variants"],
     )  # fmt: skip
-    samples = insights["attention_samples"]
-    if samples:
+    if metrics["attention_samples"]:
         report.add_text_samples(
-            samples,
-            caption=f"Test reviews, each word shaded by the attention weight "
-            f"{insights['attention_model']} gave it (darker: more weight; hover for the value). "
-            "Words are shown as the model saw them: lowercased, without punctuation, [UNK] for "
-            "words outside the vocabulary.",
+            metrics["attention_samples"],
+            caption="Test reviews, each word shaded by the attention weight the best attention "
+            "model on validation gave it (darker: more weight; hover for the value). Words are "
+            "shown as the model saw them: lowercased, without punctuation, [UNK] for words "
+            f"outside the vocabulary. Model: {metrics['attention_model']}.",
             max_chars=0,
+            computed_by=evaluate.attention_samples,
         )
 
 
-def add_curriculum(report, config, rows, variants, results, insights):
-    scheduler = curriculum.CurriculumScheduler(
-        [0.0], pacing=config.curriculum_pacing, start_fraction=config.curriculum_start_fraction,
-        full_data_epoch=config.curriculum_full_data_epoch,
-    )  # fmt: skip
-    fractions = ", ".join(f"{scheduler.fraction(epoch):.0%}" for epoch in range(config.epochs))
-    _start(
-        report, "curriculum",
-        "Curriculum learning (Section 8.7.6) shows easy examples first. Here easy means short: "
-        f"epoch by epoch the curriculum admits the shortest {fractions} of the training reviews "
-        f"({config.curriculum_pacing} pacing), and every epoch takes the same number of steps. "
-        "The comparison run uses the same pipeline with every review admitted from the start "
-        "(random order). Short batches are also cheaper, so the curriculum's early epochs run "
-        "faster: the curves put accuracy against wall time.",
-        rows, variants,
-    )  # fmt: skip
-    report.add_figure(
-        plots.xy_curves(
-            {
-                label: (results[name]["history"]["elapsed_time"],
-                        results[name]["history"]["val_accuracy"])
-                for label, name in rows
-            },
-            "wall time since the start of training (s)", "validation accuracy",
-        ),
-        caption="Validation accuracy after each epoch against the time spent training.",
-    )  # fmt: skip
-
-
-def add_length(report, config, rows, variants, results, insights):
-    _start(
-        report, "length",
-        "The recurrent network runs one step per token, so reading more of each review costs time "
-        "in proportion; the reviews' endings, where verdicts often sit, need long cut-offs.",
-        rows, variants,
-    )  # fmt: skip
-    lengths = list(config.length_choices)
-    names = [name for _, name in rows]
-    report.add_figure(
-        plots.line_plot(
-            lengths, {"validation accuracy": [variants[name]["val_accuracy"] for name in names]},
-            "tokens read per review", "validation accuracy",
-        ),
-        caption="Validation accuracy against the cut-off.",
-    )  # fmt: skip
-    report.add_figure(
-        plots.line_plot(
-            lengths, {"wall time (s)": [variants[name]["wall_time_seconds"] for name in names]},
-            "tokens read per review", "training wall time (s)",
-        ),
-        caption="Training time against the cut-off.",
-    )  # fmt: skip
-
-
-def add_neighbours(report, insights):
-    neighbours = insights["neighbours"]
+def add_neighbours(report, metrics):
+    neighbours = metrics["neighbours"]
     if not neighbours:
         return
     report.add_section(
         "Representation learning: the embedding space",
-        f"The embedding layer of {insights['embedding_model']} learned one vector per word only "
-        "to predict sentiment (Section 15.1). Its nearest neighbours by cosine similarity show "
-        "what it learned: words that push the verdict the same way end up close together.",
+        f"The embedding layer of {metrics['embedding_model']} (the best recurrent model on "
+        "validation) learned one vector per word only to predict sentiment (Section 15.1). Its "
+        "nearest neighbours by cosine similarity show what it learned: words that push the "
+        "verdict the same way end up close together.",
     )
     report.add_table(
         ["word", "nearest neighbours (cosine similarity)"],
@@ -226,14 +209,5 @@ def add_neighbours(report, insights):
             [word, ", ".join(f"{other} ({similarity:.2f})" for other, similarity in close)]
             for word, close in neighbours.items()
         ],
+        computed_by=evaluate.nearest_neighbours,
     )
-
-
-ADD = {
-    "cells": add_cells,
-    "clipping": add_clipping,
-    "dropout": add_dropout,
-    "attention": add_attention,
-    "curriculum": add_curriculum,
-    "length": add_length,
-}

@@ -1,201 +1,146 @@
-"""Train the baselines and every recurrent model of the plan, pick one on validation data, test it
-once, save it for `predict`, and write the report."""
+"""How the sentiment models are trained: which models (the plan), then compile and fit, as in a
+keras-io example.
+
+The plan: the baselines, the headline model (the config's own fields), then ablations that
+each change one field of one base model, a unidirectional LSTM that keeps its last state, so
+every difference in a table has a single cause. A model shared by several tables (the base
+model is in most of them) is trained once. The recipe, top to bottom: Adam with a cosine decay
+of the learning rate to zero (book Section 8.3.1), optionally clipping the gradient's global
+norm (10.11.1); binary cross-entropy and accuracy; `fit` with early stopping on the validation
+loss (Section 7.8), a curriculum where the model's `order` asks for one (8.7.6), and the
+callbacks that make a long run safe to interrupt.
+"""
 
 import dataclasses
-import math
-import pathlib
-import time
 
-import numpy as np
+import keras
 
-from common.experiment import training, tuning
-from common.nn import gradients
-from common.report import report as report_lib
-from projects.sentiment_lstm import data, evaluate, hypermodel, model, plan, predict
-from projects.sentiment_lstm import report as project_report
+from common.experiment import skeleton, training
+from common.nn import callbacks, gradients, recorder, schedules
+from projects.sentiment_lstm import model as model_lib
+from projects.sentiment_lstm import predict
 
-PROJECT = "sentiment_lstm"
-LINEAR_NGRAMS = {"bag_of_words": 1, "bigrams": 2}
+DROPOUT_LABELS = {
+    "none": "no dropout",
+    "input_output": "input + output dropout",
+    "recurrent": "recurrent-state dropout",
+}
 
 
-def run(config, workdir, *, reports_dir="reports", preset="custom", fresh=False):
-    """Trains, evaluates and reports; returns the metrics dict written to metrics.json."""
-    start = time.perf_counter()
-    folder = training.prepare_run(config, workdir, PROJECT, preset, fresh)
-    reviews = data.load_reviews(config)
-    specs = plan.training_plan(config)
-    models, results = train_baselines(config, reviews, folder)
-    recurrent_models, recurrent_results = train_recurrent(config, reviews, specs, folder)
-    models.update(recurrent_models)
-    results.update(recurrent_results)
-    variants = summarize(results, reviews)
-    chosen = choose(variants)
-    evaluation = evaluate.test_once(models[chosen], specs.get(chosen), reviews, config)
-    predict.save_predictor(folder, models[chosen], specs.get(chosen), reviews)
-    metrics = {
-        "test_accuracy": evaluation["accuracy"],
-        "test_loss": evaluation["loss"],
-        "chosen_variant": chosen,
-        "chosen_validation_accuracy": variants[chosen]["val_accuracy"],
-        "headline_variant": plan.headline_spec(config).name,
-        "variants": variants,
-        "ablations": {
-            ablation: [[label, spec.name] for label, spec in rows]
-            for ablation, rows in plan.ablation_rows(config).items()
-        },
-        "training_time_seconds": sum(v["wall_time_seconds"] for v in variants.values()),
+def plan(config):
+    """The models by name, each the run's config with some fields changed, and the tables the
+    report compares them in. No headline is named in advance: the model with the best
+    validation accuracy is tested (evaluate.py), so no choice is made on test data."""
+    baselines = [
+        dataclasses.replace(
+            config, variant=name, epochs=config.linear_epochs,
+            learning_rate=config.linear_learning_rate, learning_rate_decay="constant",
+        )
+        for name in config.baselines
+        if name != "majority"  # A rule, not a model: evaluate.py scores it.
+    ]  # fmt: skip
+    rows = ablation_rows(config)
+    models = {model_lib.model_name(c): c for c in [*baselines, config]}
+    for table in rows.values():
+        for _, model_config in table:
+            models.setdefault(model_lib.model_name(model_config), model_config)
+    tables = {
+        "baselines": [(name, name) for name in config.baselines],
+        "headline": [("headline", model_lib.model_name(config))],
     }
-    insights = evaluate.insights(config, reviews, models, specs, variants, evaluation)
-    report = project_report.build(config, reviews, results, specs, evaluation, metrics, insights)
-    path = report_lib.publish(
-        report,
-        reports_dir,
-        project=PROJECT,
-        config=config,
-        preset=preset,
-        data_source=reviews.source,
-        wall_time_seconds=time.perf_counter() - start,
-        metrics={**metrics, "neighbours": insights["neighbours"]},
-        history=results[chosen]["history"],
-    )
-    metrics["summary"] = f"test accuracy {metrics['test_accuracy']:.4f} ({chosen}); report: {path}"
-    return metrics
+    for table, table_rows in rows.items():
+        tables[table] = [(label, model_lib.model_name(c)) for label, c in table_rows]
+    return skeleton.Plan(models=models, tables=tables, headline=None)
 
 
-def train_baselines(config, reviews, folder):
-    """The majority class (no model) and the logistic regressions on TF-IDF counts."""
-    models, results = {}, {}
-    linear_config = dataclasses.replace(config, epochs=config.linear_epochs)
-    train_data = data.text_batches(
-        reviews.train_texts, reviews.train_labels, config.batch_size, shuffle=True, seed=config.seed
-    )
-    validation = data.text_batches(
-        reviews.validation_texts,
-        reviews.validation_labels,
-        config.batch_size,
-        shuffle=False,
-        seed=0,
-    )
-    for name in config.baselines:
-        if name == "majority":
-            results[name] = majority_result(reviews)
-            continue
-        training.set_seed(config.seed)
-        models[name], results[name] = training.train_variant(
-            name,
-            lambda name=name: model.build_linear(config, LINEAR_NGRAMS[name], reviews.train_texts),
-            train_data,
-            validation,
-            config=linear_config,
-            folder=folder / name,
-            probe_data=None,
-        )
-    return models, results
+def base_config(config):
+    """The model every ablation starts from: an LSTM that keeps its last state."""
+    return dataclasses.replace(
+        config, encoder="lstm", pooling="last", max_length=config.ablation_max_length,
+        embedding_dropout=0.0, ngram_path=False,
+    )  # fmt: skip
 
 
-def majority_result(reviews):
-    """Predict the most frequent training label for every review: the floor to beat."""
-    majority = int(np.bincount(reviews.train_labels, minlength=2).argmax())
-    return {
-        "name": "majority",
-        "parameters": 0,
-        "wall_time_seconds": 0.0,
-        "history": {},
-        "val_accuracy": float(np.mean(reviews.validation_labels == majority)),
-        "majority_label": majority,
+def ablation_rows(config):
+    """{ablation: [(row label, model config), ...]} for the ablations named in the config."""
+    base = base_config(config)
+    change = dataclasses.replace
+    simple = change(base, encoder="simple_rnn")  # Also the cells table's SimpleRNN row.
+    threshold = config.clipping_threshold
+    rows = {
+        "cells": [(name, change(base, encoder=name)) for name in config.ablation_encoders],
+        "clipping": [
+            ("no clipping", simple),
+            (f"||g|| clipped at {threshold:g}", change(simple, global_clipnorm=threshold)),
+        ],
+        "dropout": [
+            (DROPOUT_LABELS[placement], change(base, dropout_placement=placement))
+            for placement in config.dropout_placements
+        ],
+        "attention": [
+            ("last state", base),
+            ("attention pooling", change(base, pooling="attention")),
+        ],
+        "curriculum": [
+            ("random order", change(base, order="random")),
+            ("curriculum (short first)", change(base, order="curriculum")),
+        ],
+        "length": [
+            (f"{length} tokens", change(base, max_length=length))
+            for length in config.length_choices
+        ],
     }
+    return {name: rows[name] for name in config.ablations}
 
 
-def train_recurrent(config, reviews, specs, folder):
-    """Trains (or reuses) each recurrent model, logging the gradient norm of every step."""
-    steps_per_epoch = math.ceil(len(reviews.train_labels) / config.batch_size)
-    models, results = {}, {}
-    for name, spec in specs.items():
-        training.set_seed(config.seed)  # Same initial randomness for every model.
-        train_data, scheduler = data.training_batches(reviews, spec.max_length, config, spec.order)
-        validation, _ = data.evaluation_batches(
-            reviews.validation_tokens,
-            reviews.validation_labels,
-            spec.max_length,
-            config.batch_size,
-            reviews.keep,
-        )
-        callbacks = {"steps": gradients.StepRecorder()}
-        if scheduler is not None:
-            callbacks["curriculum"] = scheduler
-        models[name], results[name] = training.train_variant(
-            name,
-            lambda spec=spec: model.build_recurrent(config, spec, steps_per_epoch),
-            train_data,
-            validation,
-            config=config,
-            folder=folder / name,
-            probe_data=None,
-            callbacks=callbacks,
-        )
-    return models, results
+def compile_model(model, config, datasets):
+    """Adam (or SGD with momentum) along the config's schedule, with the gradient's global norm
+    clipped when `global_clipnorm` is set; binary cross-entropy; accuracy.
 
-
-def summarize(results, reviews):
-    """Validation accuracy and loss of each model at its early-stopping point, with its cost."""
-    variants = {}
-    for name, result in results.items():
-        if name == "majority":
-            variants[name] = {
-                "kind": "baseline",
-                "parameters": 0,
-                "val_accuracy": result["val_accuracy"],
-                "val_loss": None,
-                "best_epoch": None,
-                "epochs_run": 0,
-                "wall_time_seconds": 0.0,
-            }
-            continue
-        history = result["history"]
-        best = result["early_stopping"]["best_epoch"]
-        best = len(history["val_loss"]) - 1 if best is None else best  # never improved: last
-        variants[name] = {
-            "kind": "baseline" if name in LINEAR_NGRAMS else "recurrent",
-            "parameters": result["parameters"],
-            "val_accuracy": history["val_accuracy"][best],
-            "val_loss": history["val_loss"][best],
-            "best_epoch": best + 1,
-            "epochs_run": len(history["val_loss"]),
-            "wall_time_seconds": result["wall_time_seconds"],
-        }
-    return variants
-
-
-def choose(variants):
-    """The trained model with the best validation accuracy (NaN counts as worst)."""
-    trained = [name for name in variants if name != "majority"]
-
-    def score(name):
-        value = variants[name]["val_accuracy"]
-        return -1.0 if value is None or math.isnan(value) else value
-
-    return max(trained, key=score)
-
-
-def tune(config, workdir, *, reports_dir="reports", preset="custom", fresh=False, max_trials=None):
-    """Hyperband over encoder, units, embedding size, dropout, learning rate and review length."""
-    training.set_seed(config.seed)
-    reviews = data.load_reviews(config)
-    steps_per_epoch = math.ceil(len(reviews.train_labels) / config.batch_size)
-    width = max(config.length_choices)
-    train_data, _ = data.training_batches(reviews, width, config)
-    validation, _ = data.evaluation_batches(
-        reviews.validation_tokens, reviews.validation_labels, width, config.batch_size, reviews.keep
+    Keras' `global_clipnorm` rescales the whole gradient g to norm at most c (the book's
+    clipping, Section 10.11.1), where `clipnorm` would clip each weight's gradient on its own.
+    """
+    schedule = schedules.learning_rate_schedule(
+        config.learning_rate,
+        config.epochs * datasets.steps_per_epoch(config),
+        decay=config.learning_rate_decay,
     )
-    result = tuning.search(
-        hypermodel.SentimentHyperModel(config, steps_per_epoch),
+    if config.optimizer == "sgd":
+        optimizer = keras.optimizers.SGD(
+            schedule, momentum=0.9, global_clipnorm=config.global_clipnorm
+        )
+    else:
+        optimizer = keras.optimizers.Adam(schedule, global_clipnorm=config.global_clipnorm)
+    model.compile(
+        optimizer=optimizer,
+        loss="binary_crossentropy",
+        metrics=[keras.metrics.BinaryAccuracy(name="accuracy")],
+    )
+
+
+def train_model(config, datasets, run):
+    """Builds, compiles and fits one model of the plan; returns it with its best weights."""
+    curriculum = datasets.curriculum(config)  # None unless the order is random or curriculum.
+    train_data = datasets.train(config, curriculum)
+    validation_data = datasets.validation(config)
+    model = model_lib.build_model(config, datasets.train_texts)
+    compile_model(model, config, datasets)
+    steps = gradients.StepRecorder()  # Loss and gradient norm of every step, for the report.
+    model.fit(
         train_data,
-        validation,
-        directory=pathlib.Path(workdir) / PROJECT / f"tune-{preset}",
-        max_epochs=config.epochs,
-        seed=config.seed,
-        max_trials=max_trials,
-        overwrite=fresh,
+        validation_data=validation_data,
+        epochs=config.epochs,
+        callbacks=[
+            keras.callbacks.BackupAndRestore(run.backup_dir),  # An interrupted fit resumes.
+            callbacks.ValidationEarlyStopping(patience=config.patience),  # Keeps the best epoch.
+            recorder.TrainingRecorder(run.history_path),  # For the report.
+            *([steps] if config.variant == "recurrent" else []),
+            *([curriculum] if curriculum is not None else []),  # Admits more reviews each epoch.
+            keras.callbacks.TensorBoard(run.tensorboard_dir, write_graph=False),
+        ],
+        verbose=training.VERBOSE,
     )
-    tuning.write_report(result, PROJECT, config, preset, reviews.source, reports_dir)
-    return {"summary": f"best {result['objective']} {result['best_score']:.4f}"}
+    if config.variant == "recurrent":
+        run.notes["steps"] = steps.summary()
+    predict.save_predictor(run.folder, model, config, datasets)  # Raw text in, for `predict`.
+    return model

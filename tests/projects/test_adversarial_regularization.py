@@ -1,16 +1,19 @@
 """The adversarial-regularization project: attacks, the wrapper's loss, robustness, saving, run."""
 
-import json
+import dataclasses
 
 import keras
 import numpy as np
 import pytest
 
-from common.data import loaders as common_data
+from common.data import loaders
 from common.experiment import config as config_lib
+from projects.adversarial_regularization import __main__ as main
 from projects.adversarial_regularization import attacks, data, model, regularizer, train
 from projects.adversarial_regularization import config as project_config
 from tests.projects import conftest
+
+SAMPLE = config_lib.from_preset(project_config.Config, "smoke", train_limit=None, batch_size=100)
 
 
 def smoke_config(**changes):
@@ -21,9 +24,9 @@ def smoke_config(**changes):
 def sample_datasets(tmp_path_factory):
     """The bundled Fashion-MNIST sample through the project's pipeline (read once)."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DLFB_DATA_DIR", str(common_data.sample_dir()))
+        patch.setenv("DLFB_DATA_DIR", str(loaders.sample_dir()))
         patch.setenv("DLFB_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
-        return data.load_datasets(smoke_config(train_limit=None, batch_size=100))
+        return data.load_datasets(SAMPLE)
 
 
 def linear_model(seed=0):
@@ -70,7 +73,7 @@ def test_attacks_grow_stronger_with_epsilon_and_pgd_beats_fgsm(sample_datasets):
         optimizer=keras.optimizers.Adam(3e-3),
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
     )
-    network.fit(sample_datasets.train(), epochs=4, shuffle=False, verbose=0)
+    network.fit(sample_datasets.train(SAMPLE), epochs=4, verbose=0)
     images, labels = sample_datasets.test_images[:200], sample_datasets.test_labels[:200]
     accuracy = {}
     for name in ("fgsm", "pgd"):
@@ -130,13 +133,15 @@ def test_wrapper_rejects_bad_arguments():
 
 def train_pair(sample_datasets):
     """A base model and an adversarially regularized one, same seed and budget."""
-    config = smoke_config(filters=8, dense_units=32, epochs=15, learning_rate=3e-3)
-    plan = model.training_plan(config)
+    config = dataclasses.replace(SAMPLE, filters=8, dense_units=32, epochs=15, learning_rate=3e-3)
+    plan = train.plan(config)
     trained = {}
     for name in ("base", "adversarial_fgsm"):
         keras.utils.set_random_seed(0)
-        trained[name] = model.build_model(config, plan[name], steps_per_epoch=10)
-        trained[name].fit(sample_datasets.train(), epochs=config.epochs, shuffle=False, verbose=0)
+        model_config = plan.models[name]
+        trained[name] = model.build_model(model_config)
+        train.compile_model(trained[name], model_config, sample_datasets)
+        trained[name].fit(sample_datasets.train(model_config), epochs=config.epochs, verbose=0)
     return trained
 
 
@@ -177,8 +182,10 @@ def test_base_model_saves_and_loads_alone(tmp_path, sample_datasets, trained_pai
 
 
 def test_noise_injection_keeps_pixels_in_range_and_has_the_asked_spread(sample_datasets):
-    clean = next(iter(sample_datasets.train()))[0].numpy()
-    noisy = next(iter(sample_datasets.train(noise_sigma=0.1)))[0].numpy()
+    clean = next(iter(sample_datasets.train(dataclasses.replace(SAMPLE, variant="base"))))[0]
+    noisy_config = dataclasses.replace(SAMPLE, variant="gaussian_noise", noise_sigma=0.1)
+    noisy = next(iter(sample_datasets.train(noisy_config)))[0].numpy()
+    clean = clean.numpy()
     assert noisy.min() >= 0.0 and noisy.max() <= 1.0
     middle = (clean > 0.3) & (clean < 0.7)  # Unclipped pixels, same batch order (same seed).
     assert 0.08 < (noisy - clean)[middle].std() < 0.12
@@ -198,35 +205,44 @@ def test_config_rejects_bad_values():
 
 
 def test_training_plan_changes_one_thing_per_sweep_model():
-    plan = model.training_plan(project_config.Config())
-    assert list(plan)[:4] == list(project_config.VARIANT_NAMES)
-    assert plan["base"].adv_multiplier == 0 and plan["gaussian_noise"].noise_sigma == 0.1
-    assert plan["adversarial_pgd"].pgd_steps == 5 and plan["adversarial_pgd"].random_start
-    assert plan["fgsm_multiplier_0.2"].adv_multiplier == 0.2
-    assert plan["fgsm_epsilon_0.2"].adv_step_size == 0.2
+    plan = train.plan(project_config.Config())
+    assert list(plan.models)[:4] == list(project_config.VARIANT_NAMES)
+    assert plan.headline == "adversarial_pgd"
+    assert [config.variant for config in plan.models.values()][:4] == list(plan.models)[:4]
+    assert not isinstance(
+        model.build_model(plan.models["base"]), regularizer.AdversarialRegularization
+    )
+    pgd = model.build_model(plan.models["adversarial_pgd"])
+    assert pgd.pgd_steps == 5 and pgd.random_start
+    fgsm = model.build_model(plan.models["adversarial_fgsm"])
+    assert fgsm.pgd_steps == 1 and fgsm.adv_multiplier == 0.5
+    assert plan.models["fgsm_multiplier_0.2"].adv_multiplier == 0.2
+    assert plan.models["fgsm_epsilon_0.2"].adv_step_size == 0.2
+    assert plan.models["fgsm_epsilon_0.2"].variant == "adversarial_fgsm"
+    assert dict(plan.tables["multiplier sweep"]) == {
+        name: name for name in ["fgsm_multiplier_0.2", "fgsm_multiplier_1"]
+    }
 
 
-# The whole run, resuming, and the tuner.
+# The whole run, resuming, the report rebuilt from saved results, and the tuner.
 
 
-def test_run_writes_the_report_and_resumes(tmp_path, offline_sample_only):
+def test_run_writes_the_report_resumes_and_rebuilds_it(tmp_path, offline_sample_only):
     config = smoke_config(
         variants=("base", "adversarial_fgsm"), multiplier_sweep=(), curve_epsilons=(0.0, 0.1)
     )
-    metrics = train.run(config, tmp_path / "runs", reports_dir=tmp_path / "reports", preset="smoke")
-    folder = tmp_path / "reports" / "adversarial_regularization"
-    written = json.loads((folder / "metrics.json").read_text())["metrics"]
-    assert written["headline_variant"] == "adversarial_fgsm"
+    results, html, rebuilt = conftest.run_and_rebuild(main.PROJECT, config, tmp_path)
+    metrics = results.metrics
+    assert metrics["headline_variant"] == "adversarial_fgsm"
     for name in ("base", "adversarial_fgsm"):
-        row = written["variants"][name]
+        row = metrics["variants"][name]
         assert 0 <= row["pgd_accuracy"] <= row["fgsm_accuracy"] + 0.05
         assert set(row["transfer"]) == {"fgsm", "pgd"}
-    html = (folder / "index.html").read_text()
     assert "bundled SAMPLE" in html and "Transfer attacks" in html and "Robustness curves" in html
+    assert "projects/adversarial_regularization/evaluate.py:input_gradient_norm" in html
     assert 0 <= metrics["clean_accuracy"] <= 1
-    train.run(config, tmp_path / "runs", reports_dir=tmp_path / "reports", preset="smoke")
-    assert "Resumed run" in (folder / "index.html").read_text()
+    assert rebuilt.count("computed by") == html.count("computed by")
 
 
 def test_tuner_runs_two_trials_and_resumes_without_repeating(tmp_path, offline_sample_only):
-    conftest.check_tuner_resumes(train, "adversarial_regularization", smoke_config(), tmp_path)
+    conftest.check_tuner_resumes(main.PROJECT, smoke_config(), tmp_path)

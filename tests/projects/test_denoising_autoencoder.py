@@ -1,6 +1,6 @@
 """The autoencoder project: noise, penalties, Jacobians, training, probes, saving, run, tuner."""
 
-import json
+import dataclasses
 import math
 
 import keras
@@ -10,8 +10,20 @@ import tensorflow as tf
 
 from common.data import loaders as common_data
 from common.experiment import config as config_lib
+from projects.denoising_autoencoder import __main__ as main
+from projects.denoising_autoencoder import (
+    codes,
+    data,
+    evaluate,
+    model,
+    noise,
+    probes,
+    regularizers,
+    report_sections,
+    train,
+    unet,
+)
 from projects.denoising_autoencoder import config as project_config
-from projects.denoising_autoencoder import data, evaluate, model, noise, regularizers, train
 from tests import layer_testing
 from tests.projects import conftest
 
@@ -27,6 +39,11 @@ def sample_datasets(tmp_path_factory):
 
 def smoke_config(**changes):
     return config_lib.from_preset(project_config.Config, "smoke", **changes)
+
+
+def variant(name, **changes):
+    """The config of the main variant `name` in a smoke run, as the plan makes it."""
+    return train.variant_config(smoke_config(**changes), name)
 
 
 # Noise: each corruption's statistics.
@@ -179,11 +196,12 @@ def test_contractive_loss_is_reconstruction_plus_lambda_times_jacobian_norm():
     "name", ["denoising_gaussian", "sparse_kl", "contractive", "predictive", "unet_denoising"]
 )
 def test_a_few_steps_on_the_sample_lower_the_reconstruction_loss(sample_datasets, name):
-    config = smoke_config(epochs=8, conv_epochs=8)
-    network = model.build_model(config, name, steps_per_epoch=4)
-    clean = sample_datasets.validation()
+    config = variant(name, epochs=8, conv_epochs=8)
+    network = model.build_model(config)
+    train.compile_model(network, config, sample_datasets)
+    clean = sample_datasets.validation(dataclasses.replace(config, noise="none"))
     before = network.evaluate(clean, verbose=0)[0]
-    network.fit(sample_datasets.train, epochs=8, verbose=0)
+    network.fit(sample_datasets.train(config), epochs=8, verbose=0)
     assert network.evaluate(clean, verbose=0)[0] < before
 
 
@@ -191,16 +209,16 @@ def test_linear_probe_learns_separable_codes_with_balanced_labels():
     generator = np.random.default_rng(0)
     labels = np.repeat(np.arange(3), 100)
     features = generator.normal(size=(300, 4)) + 4 * np.eye(3, 4)[labels]
-    chosen = evaluate.labelled_subset(labels, 30, seed=0)
+    chosen = probes.labelled_subset(labels, 30, seed=0)
     assert np.bincount(labels[chosen]).tolist() == [10, 10, 10]
-    probe = evaluate.LinearProbe(features[chosen], labels[chosen], 3, smoke_config(probe_epochs=5))
+    probe = probes.LinearProbe(features[chosen], labels[chosen], 3, smoke_config(probe_epochs=5))
     assert probe.accuracy(features, labels) > 0.9
-    assert len(evaluate.labelled_subset(labels, 0, seed=0)) == 300  # 0: all labels.
+    assert len(probes.labelled_subset(labels, 0, seed=0)) == 300  # 0: all labels.
 
 
 @pytest.mark.parametrize("name", project_config.VARIANT_NAMES)
 def test_every_variant_round_trips_through_a_keras_file(tmp_path, name):
-    network = model.build_model(smoke_config(), name)
+    network = model.build_model(variant(name))
     images = np.random.default_rng(3).uniform(0, 1, (2, 28, 28, 1)).astype("float32")
     path = tmp_path / f"{name}.keras"
     network.save(path)
@@ -214,8 +232,10 @@ def test_every_variant_round_trips_through_a_keras_file(tmp_path, name):
 
 
 def test_unet_passes_full_and_half_size_maps_past_its_code():
-    config = smoke_config(unet_filters=4, unet_bottleneck_multiplier=3, unet_code_convs=2)
-    network = model.build_model(config, "unet_denoising")
+    config = variant(
+        "unet_denoising", unet_filters=4, unet_bottleneck_multiplier=3, unet_code_convs=2
+    )
+    network = model.build_model(config)
     encoder = network.get_layer("encoder")
     assert encoder.get_layer("clip_indicators").output.shape == (None, 28, 28, 3)
     assert [layer.name for layer in encoder.layers if layer.name.endswith("_conv")][-2:] == [
@@ -228,7 +248,7 @@ def test_unet_passes_full_and_half_size_maps_past_its_code():
     assert decoder.get_layer("skip_full").output.shape == (None, 28, 28, 8)
     assert tuple(network.output.shape) == (None, 28, 28, 1)
     images = np.random.default_rng(0).uniform(0, 1, (5, 28, 28, 1)).astype("float32")
-    assert evaluate.encode(encoder, images).shape == (5, 7 * 7 * 12)
+    assert codes.encode(encoder, images).shape == (5, 7 * 7 * 12)
 
 
 @pytest.mark.parametrize(
@@ -237,16 +257,24 @@ def test_unet_passes_full_and_half_size_maps_past_its_code():
     [("linear", 0.008), ("cosine", 0.009045)],
 )
 def test_unet_learning_rate_warms_up_from_zero_then_decays_to_zero(decay, at_step_28):
-    config = smoke_config(
-        conv_epochs=2, unet_learning_rate=0.01, unet_warmup_fraction=0.1, unet_decay=decay
+    config = variant(
+        "unet_denoising",
+        conv_epochs=2,
+        unet_learning_rate=0.01,
+        unet_warmup_fraction=0.1,
+        unet_decay=decay,
     )
-    network = model.build_model(config, "unet_denoising", steps_per_epoch=50)  # 100 steps.
+    steps = type("Steps", (), {"steps_per_epoch": lambda self, config: 50})()  # 100 steps.
+    network = model.build_model(config)
+    train.compile_model(network, config, steps)
     schedule = network.optimizer._learning_rate
     rates = [float(schedule(step)) for step in (0, 5, 10, 28, 55, 100)]
     # Up linearly over the first 10 steps, then down from the peak to zero over 90.
     assert rates == pytest.approx([0.0, 0.005, 0.01, at_step_28, 0.005, 0.0], abs=1e-6)
-    dense = model.build_model(config, "denoising_gaussian", steps_per_epoch=50)
-    assert float(dense.optimizer._learning_rate(0)) == pytest.approx(config.learning_rate)
+    dense_config = variant("denoising_gaussian")
+    dense = model.build_model(dense_config)
+    train.compile_model(dense, dense_config, steps)
+    assert float(dense.optimizer._learning_rate(0)) == pytest.approx(dense_config.learning_rate)
 
 
 def test_psnr_metric_matches_tf_image_psnr():
@@ -271,31 +299,59 @@ def test_config_rejects_bad_values_with_what_it_received():
         ValueError, match="unet_decay must be 'cosine' or 'linear'. Received: 'step'"
     ):
         smoke_config(unet_decay="step")
+    with pytest.raises(ValueError, match="noise must be among"):
+        smoke_config(noise="speckle")
+    with pytest.raises(ValueError, match="Unknown config field"):
+        config_lib.parse_overrides(project_config.Config, ["not_a_field=1"])
     with pytest.raises(ValueError, match=r"multiples of 4. Received: image_shape=\(30, 30, 1\)"):
-        model.build_model(smoke_config(), "unet_denoising", image_shape=(30, 30, 1))
+        unet.unet_encoder((30, 30, 1), 4, 2)
 
 
-# The whole project: run() writes its report; the tuner resumes.
+def test_plan_is_the_run_config_with_fields_changed():
+    config = project_config.Config()
+    plan = train.plan(config)
+    assert list(plan.models)[:10] == list(project_config.VARIANT_NAMES)
+    assert plan.headline == "unet_denoising"
+    gaussian = plan.models["denoising_gaussian"]
+    assert (gaussian.noise, gaussian.code_activation, gaussian.epochs) == ("gaussian", "relu", 12)
+    unet = plan.models["unet_denoising"]
+    assert (unet.epochs, unet.batch_size, unet.loss) == (6, 64, "psnr")
+    assert (unet.learning_rate, unet.warmup_fraction, unet.decay) == (6e-3, 0.1, "linear")
+    assert plan.models["conv_denoising"].learning_rate == config.learning_rate
+    assert plan.models["loss_mae"] == dataclasses.replace(gaussian, loss="mae")
+    assert plan.models["sigma_0.1"] == dataclasses.replace(gaussian, noise_sigma=0.1)
+    assert plan.models["code_8"].code_size == 8
+    assert dict(plan.tables["sigma"]) == {n: n for n in ("sigma_0.1", "sigma_0.3", "sigma_0.7")}
+    changed = report_sections.describe_change(
+        config_lib.to_dict(gaussian), config_lib.to_dict(unet)
+    )
+    assert "architecture: unet" in changed and "epochs: 6" in changed
 
 
-def test_smoke_run_writes_report_and_reuses_finished_models(offline_sample_only, tmp_path):
-    config = smoke_config(variants=("undercomplete", "denoising_gaussian"))
-    options = dict(reports_dir=tmp_path / "reports", preset="smoke")
-    metrics = train.run(config, tmp_path / "runs", **options)
-    assert set(metrics["variants"]) == {"undercomplete", "denoising_gaussian"}
+def test_sigma_sweep_sentence_follows_the_numbers_either_way():
+    # Rows: training sigma, then PSNR at test sigmas 0.1 and 0.5.
+    diagonal = report_sections.sweep_sentence([[0.1, 20.0, 12.0], [0.5, 18.0, 15.0]], (0.1, 0.5))
+    assert "0.1 -> 0.1, 0.5 -> 0.5" in diagonal and "in 2 of 2 columns" in diagonal
+    off = report_sections.sweep_sentence([[0.1, 20.0, 14.78], [0.5, 18.0, 14.06]], (0.1, 0.5))
+    assert "0.5 -> 0.1" in off and "in 1 of 2 columns" in off
+
+
+# The whole project: the run writes its report, resumes, rebuilds it; the tuner resumes.
+
+
+def test_run_writes_the_report_resumes_and_rebuilds_it(offline_sample_only, tmp_path):
+    config = smoke_config(variants=("undercomplete", "denoising_gaussian", "sparse_kl"))
+    results, html, rebuilt = conftest.run_and_rebuild(main.PROJECT, config, tmp_path)
+    metrics = results.metrics
+    assert set(metrics["variants"]) == {"undercomplete", "denoising_gaussian", "sparse_kl"}
+    assert metrics["tested_model"] == "denoising_gaussian"
     assert metrics["test_psnr"] > 0 and "test PSNR" in metrics["summary"]
-    folder = tmp_path / "reports" / "denoising_autoencoder"
-    html = (folder / "index.html").read_text()
     assert "bundled SAMPLE" in html and "linear probes" in html and "PSNR against noise" in html
-    written = json.loads((folder / "metrics.json").read_text())
-    assert written["headline"]["name"] == "denoising_gaussian: test PSNR at sigma 0.5 (dB)"
-    assert written["metadata"]["data_source"]["is_sample"] is True
-    again = train.run(config, tmp_path / "runs", **options)
-    assert again["variants"]["undercomplete"]["wall_time_seconds"] == pytest.approx(
-        metrics["variants"]["undercomplete"]["wall_time_seconds"]
-    )  # Reused, not retrained.
-    assert "Resumed run" in (folder / "index.html").read_text()
+    assert "projects/denoising_autoencoder/evaluate.py:image_grids" in html
+    assert "Training budgets: all models: up to 1 epochs" in html
+    assert results.is_sample
+    assert rebuilt.count("computed by") == html.count("computed by")
 
 
 def test_tuner_runs_two_trials_then_resumes_without_repeating(offline_sample_only, tmp_path):
-    conftest.check_tuner_resumes(train, "denoising_autoencoder", smoke_config(), tmp_path)
+    conftest.check_tuner_resumes(main.PROJECT, smoke_config(), tmp_path)

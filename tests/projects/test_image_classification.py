@@ -1,6 +1,8 @@
-"""The image-classification project: model builders, every ablation path, a smoke run of run(),
-CIFAR-10 on its sample, the CLI and the tuner."""
+"""The image-classification project: model builders, every ablation row, the plan, a smoke run
+through the skeleton (report rebuilt from saved results), CIFAR-10 on its sample, the CLI and
+the tuner."""
 
+import ast
 import dataclasses
 import json
 import os
@@ -12,11 +14,13 @@ import types
 import numpy as np
 import pytest
 
-from common.data import loaders as data
+from common.data import loaders
 from common.experiment import config as config_lib
+from common.experiment import skeleton
+from projects.image_classification import __main__ as main
+from projects.image_classification import ablations, evaluate, model, train
 from projects.image_classification import config as project_config
 from projects.image_classification import data as project_data
-from projects.image_classification import model, plan, train
 from tests.projects import conftest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -27,30 +31,33 @@ def smoke_config(**changes):
     return config_lib.from_preset(project_config.Config, "smoke", **changes)
 
 
+def rows(config, ablation):
+    return dict(
+        ablations.ablation_rows(dataclasses.replace(config, ablations=(ablation,)))[ablation]
+    )
+
+
 @pytest.mark.parametrize("hidden", project_config.HIDDEN_UNIT_NAMES)
 def test_every_hidden_unit_builds_and_predicts(hidden):
-    network = model.build_model(smoke_config(), hidden=hidden)
+    network = model.build_model(smoke_config(hidden_unit=hidden))
     probabilities = network.predict(np.zeros((2, 28, 28, 1), "uint8"), verbose=0)
     assert probabilities.shape == (2, 10)
     np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-5)
 
 
 def test_parameter_counts_follow_the_hidden_unit():
-    config = smoke_config()  # Stages of 8 and 16 filters, one residual block after the first.
-    names = ("relu", "prelu", "maxout")
-    counts = {name: model.build_model(config, hidden=name).count_params() for name in names}
+    names = ("relu", "prelu", "maxout")  # Stages of 8 and 16 filters, one residual block.
+    counts = {
+        name: model.build_model(smoke_config(hidden_unit=name)).count_params() for name in names
+    }
     assert counts["prelu"] - counts["relu"] == 8 + 8 + 8 + 16  # One alpha per channel.
     assert counts["maxout"] > 1.8 * counts["relu"]  # k = 2 affine pieces per unit.
-
-
-def rows(config, ablation):
-    return dict(plan.ablation_rows(dataclasses.replace(config, ablations=(ablation,)))[ablation])
 
 
 def test_parameter_sharing_conv_fewer_than_tiled_fewer_than_dense():
     architecture = rows(smoke_config(), "architecture")
     counts = [
-        model.build_model(smoke_config(), architecture[f"one layer: {kind}"]).count_params()
+        model.build_model(architecture[f"one layer: {kind}"]).count_params()
         for kind in ("convolution", "tiled convolution", "dense")
     ]
     assert counts[0] < counts[1] < counts[2]
@@ -60,8 +67,8 @@ def test_parameter_sharing_conv_fewer_than_tiled_fewer_than_dense():
 
 def test_residual_and_plain_have_equal_depth_and_parameters():
     architecture = rows(smoke_config(), "architecture")
-    plain = model.build_model(smoke_config(), architecture["plain, one extra conv pair per stage"])
-    residual = model.build_model(smoke_config(), architecture["residual, f(x) + x per stage"])
+    plain = model.build_model(architecture["plain, one extra conv pair per stage"])
+    residual = model.build_model(architecture["residual, f(x) + x per stage"])
     assert plain.count_params() == residual.count_params()
     assert any("add" in layer.name for layer in residual.layers)
     assert not any("add" in layer.name for layer in plain.layers)
@@ -85,8 +92,7 @@ def test_translate_moves_pixels_and_reflects_at_the_edges():
 
 def test_test_time_views_follow_the_dataset_and_the_flags():
     images = np.random.default_rng(0).integers(0, 255, (2, 32, 32, 3)).astype("uint8")
-    cifar = smoke_config(dataset="cifar10")
-    views = project_data.test_time_views(images, cifar)
+    views = project_data.test_time_views(images, smoke_config(dataset="cifar10"))
     assert len(views) == 6 and views[0] is images  # x, two shifts, and the three mirrored.
     np.testing.assert_array_equal(views[3], images[:, :, ::-1, :])
     np.testing.assert_array_equal(views[1], project_data.translate(images, -1, -1))
@@ -99,7 +105,7 @@ def test_test_time_views_follow_the_dataset_and_the_flags():
         smoke_config(test_time_shift=40)
 
 
-def test_evaluate_once_averages_the_views_probabilities():
+def test_test_once_averages_the_views_probabilities():
     class Constant:  # Predicts class 1 on the images, class 2 on their mirrors.
         def predict(self, images, batch_size=None, verbose=0):
             mirrored = images[0, 0, 0, 0] == 1
@@ -111,42 +117,71 @@ def test_evaluate_once_averages_the_views_probabilities():
     images[:, :, -1, :] = 1  # The last column: the mirror's first.
     config = smoke_config(dataset="cifar10", test_time_shift=0)
     datasets = types.SimpleNamespace(test_images=images, test_labels=np.array([1, 2, 2]))
-    evaluation = train.evaluate_once(Constant(), datasets, config)
-    assert evaluation["views"] == 2
-    np.testing.assert_allclose(evaluation["probabilities"][:, 1:3], 0.5)
-    assert evaluation["accuracy_without_augmentation"] == pytest.approx(1 / 3)
+    tested = evaluate.test_once(Constant(), datasets, config)
+    assert tested["views"] == 2
+    np.testing.assert_allclose(tested["probabilities"][:, 1:3], 0.5)
+    assert tested["accuracy_without_augmentation"] == pytest.approx(1 / 3)
 
 
 def test_every_ablation_row_trains_one_step(offline_sample_only):
     config = smoke_config(ablations=ALL_ABLATIONS, hidden_units=("maxout",))  # Units: above.
     datasets = project_data.load_datasets(config)
-    specs = plan.training_plan(config)
-    assert len(specs) >= 18
-    for name, spec in specs.items():
-        network = model.build_model(config, spec, steps_per_epoch=1)
+    models = train.plan(config).models
+    assert len(models) >= 18
+    for name, model_config in models.items():
+        network = model.build_model(model_config)
+        train.compile_model(network, model_config, datasets)
         network.run_eagerly = True  # One step: tracing a graph would cost more than it saves.
-        images, labels = next(iter(datasets.train(spec.augment, spec.multitask, 64)))
+        images, labels = next(iter(datasets.train(model_config)))
         logs = network.train_on_batch(images, labels, return_dict=True)
         assert np.isfinite(logs["loss"]), name
 
 
-def test_quick_grid_is_reduced_and_every_ablation_row_shares_one_budget():
-    quick, full = (
-        config_lib.from_preset(project_config.Config, name) for name in ("quick", "full")
-    )
+def test_plan_models_are_configs_and_every_ablation_row_shares_one_budget():
+    quick, full = (config_lib.from_preset(project_config.Config, n) for n in ("quick", "full"))
     assert set(quick.ablations) == set(full.ablations) == set(ALL_ABLATIONS)
-    assert len(plan.training_plan(quick)) < len(plan.training_plan(full))
-    for spec in plan.training_plan(full).values():
-        epochs = full.epochs if spec.headline else full.ablation_epochs
-        assert train.budget(full, spec).epochs == epochs
+    assert len(train.plan(quick).models) < len(train.plan(full).models)
+    plan = train.plan(full)
+    assert plan.models[plan.headline] == full
+    for name, model_config in plan.models.items():
+        if name != plan.headline:
+            assert model_config.epochs == full.ablation_epochs, name
+            assert model_config.train_limit == full.ablation_train_limit, name
+            assert model_config.label_smoothing == 0.0, name
+    base = ablations.base_config(full)  # In four tables, trained once.
+    assert sum(config == base for config in plan.models.values()) == 1
+    assert dict(plan.tables["optimizers"])["adam"] == dict(plan.tables["hidden_units"])["relu"]
+
+
+def test_set_reaches_the_ablation_learning_rates_and_dropout():
+    config = smoke_config(
+        ablations=("optimizers", "regularization"), optimizer_learning_rates=(1, 2, 3, 4, 5, 6)
+    )
+    plan = train.plan(config)
+    rates = {label: plan.models[name].learning_rate for label, name in plan.tables["optimizers"]}
+    assert rates == {"sgd": 1, "momentum": 2, "adagrad": 4, "rmsprop": 5, "adam": 6}
+    dropout = dict(plan.tables["regularization"])["dropout"]
+    assert plan.models[dropout].dropout_rate == config.ablation_dropout_rate
+    with pytest.raises(ValueError, match="optimizer_learning_rates"):
+        smoke_config(optimizer_learning_rates=(0.1,))
+
+
+def test_data_does_not_import_the_model():
+    tree = ast.parse((ROOT / "projects/image_classification/data.py").read_text())
+    imported = [
+        alias.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+        for alias in node.names
+    ]  # fmt: skip
+    assert "loaders" in imported and "model" not in imported
 
 
 def test_multitask_heads_train_and_group_labels_follow_classes():
-    labels = np.arange(10)
-    grouped = project_data.group_labels(smoke_config(), labels)
+    grouped = project_data.group_labels(smoke_config(), np.arange(10))
     assert grouped["group"].tolist() == [0, 1, 0, 0, 0, 2, 0, 2, 3, 2]
-    spec = dataclasses.replace(plan.base_spec(smoke_config()), multitask=True)
-    network = model.build_model(smoke_config(), spec, steps_per_epoch=1)
+    config = dataclasses.replace(ablations.base_config(smoke_config()), multitask=True)
+    network = model.build_model(config)
+    datasets = types.SimpleNamespace(steps_per_epoch=lambda config: 1)
+    train.compile_model(network, config, datasets)
     images = np.random.default_rng(0).integers(0, 255, (10, 28, 28, 1)).astype("uint8")
     logs = network.train_on_batch(images, grouped, return_dict=True)
     assert {"class_accuracy", "group_accuracy"} <= set(logs)
@@ -154,72 +189,63 @@ def test_multitask_heads_train_and_group_labels_follow_classes():
     assert outputs["class"].shape == (10, 10) and outputs["group"].shape == (10, 4)
 
 
-def test_smoke_run_writes_report_and_reuses_finished_variants(offline_sample_only, tmp_path):
+def test_smoke_run_writes_the_report_resumes_and_rebuilds_it(offline_sample_only, tmp_path):
     config = smoke_config(ablations=("hidden_units", "multitask"), hidden_units=("relu", "maxout"))
-    options = dict(reports_dir=tmp_path / "reports", preset="smoke")
-    metrics = train.run(config, tmp_path / "runs", **options)
+    results, html, rebuilt = conftest.run_and_rebuild(main.PROJECT, config, tmp_path)
+    metrics = results.metrics
     assert 0.0 <= metrics["test_accuracy"] <= 1.0
+    assert metrics["summary"].startswith("test accuracy")
     assert len(metrics["variants"]) == 4  # Headline, relu (= single task), maxout, multi-task.
-    folder = tmp_path / "reports" / "image_classification"
-    html = (folder / "index.html").read_text()
     for text in ("bundled SAMPLE", "Test set (used once)", "Multi-task", "Budget of every row"):
         assert text in html
-    written = json.loads((folder / "metrics.json").read_text())
-    assert written["headline"]["name"] == "test accuracy"
-    assert written["metadata"]["data_source"]["is_sample"] is True
-    assert (folder / "history.csv").read_text().startswith("epoch")
-    assert "image_classification" in (tmp_path / "reports" / "index.html").read_text()
-
-    again = train.run(config, tmp_path / "runs", **options)
-    assert again["variants"] == metrics["variants"]  # Reused, not retrained.
-    assert "Resumed run" in (folder / "index.html").read_text()
+    assert "Early stopping did not fire here" in html  # One epoch: it cannot.
+    assert "projects/image_classification/evaluate.py:test_once" in html
+    assert rebuilt.count("computed by") == html.count("computed by")
+    assert len(results.arrays["mistake_images"]) <= evaluate.MISTAKES_SHOWN
 
 
 def test_cifar10_smoke_run_on_its_sample(offline_sample_only, tmp_path):
     config = smoke_config(dataset="cifar10", train_limit=None)
-    metrics = train.run(config, tmp_path / "runs", reports_dir=tmp_path / "reports")
-    assert 0.0 <= metrics["test_accuracy"] <= 1.0
-    html = (tmp_path / "reports" / "image_classification" / "index.html").read_text()
-    assert (
-        "CIFAR-10" in html and "test-time augmentation: predictions averaged over 6 views" in html
+    results, path = skeleton.run(
+        main.PROJECT, config, workdir=tmp_path / "runs", reports_dir=tmp_path / "reports"
     )
+    assert 0.0 <= results.metrics["test_accuracy"] <= 1.0
+    html = path.read_text()
+    assert "CIFAR-10" in html and "predictions averaged over 6 views" in html
 
 
 def test_configuration_errors_name_the_field():
-    with pytest.raises(ValueError, match="dataset"):
-        smoke_config(dataset="mnist")
-    with pytest.raises(ValueError, match="residual_blocks"):
-        smoke_config(widths=(8, 16, 32))
+    for bad, field in (
+        (dict(dataset="mnist"), "dataset"),
+        (dict(widths=(8, 16, 32)), "residual_blocks"),
+        (dict(layer="pixels"), "layer"),
+        (dict(penalty="l3"), "penalty"),
+        (dict(ablation_dropout_rate=1.5), "ablation_dropout_rate"),
+    ):
+        with pytest.raises(ValueError, match=field):
+            smoke_config(**bad)
 
 
-def test_command_line_end_to_end(tmp_path):
+def test_command_line_trains_then_rebuilds_the_report(tmp_path):
     environment = {
         **os.environ,
-        "DLFB_DATA_DIR": str(data.sample_dir()),
+        "DLFB_DATA_DIR": str(loaders.sample_dir()),
         "DLFB_CACHE_DIR": str(tmp_path / "cache"),
     }
-    command = [
-        sys.executable,
-        "-m",
-        "projects",
-        "all",
-        "--preset",
-        "smoke",
-        "--out",
-        str(tmp_path / "reports"),
-        "--workdir",
-        str(tmp_path / "runs"),
-        "--set",
-        "hidden_units=relu",
-    ]
-    finished = subprocess.run(
-        command, cwd=ROOT, env=environment, capture_output=True, text=True, timeout=600
-    )
-    assert finished.returncode == 0, finished.stderr[-3000:]
-    assert "test accuracy" in finished.stdout
-    assert (tmp_path / "reports" / "image_classification" / "index.html").exists()
+    flags = ["--preset", "smoke", "--out", str(tmp_path / "reports")]
+    flags += ["--workdir", str(tmp_path / "runs"), "--set", "hidden_units=relu"]
+    module = [sys.executable, "-m", "projects.image_classification"]
+    for command in (["train"], ["report"]):
+        finished = subprocess.run(
+            module + command + flags, cwd=ROOT, env=environment, capture_output=True, text=True,
+            timeout=600,
+        )  # fmt: skip
+        assert finished.returncode == 0, finished.stderr[-3000:]
+        assert "test accuracy" in finished.stdout
+    metrics = tmp_path / "reports" / "image_classification" / "metrics.json"
+    assert "report_rebuilt" in json.loads(metrics.read_text())["metadata"]
     assert (tmp_path / "reports" / "index.html").exists()
 
 
 def test_tuner_runs_two_trials_then_resumes_without_repeating(offline_sample_only, tmp_path):
-    conftest.check_tuner_resumes(train, "image_classification", smoke_config(), tmp_path)
+    conftest.check_tuner_resumes(main.PROJECT, smoke_config(), tmp_path)

@@ -1,5 +1,5 @@
 """The sentiment project: text preprocessing, every recurrent cell, clipping, attention, the
-curriculum, the tuner, a smoke run of run() and predict."""
+curriculum, the plan, the tuner, a smoke run with its rebuilt report, and predict."""
 
 import dataclasses
 import json
@@ -9,19 +9,27 @@ import keras
 import numpy as np
 import pytest
 
-from common.data import sequences
 from common.experiment import config as config_lib
 from common.report import report as report_lib
 from projects.sentiment_lstm import __main__ as sentiment_main
 from projects.sentiment_lstm import config as project_config
-from projects.sentiment_lstm import data, evaluate, model, ngrams, predict, train
+from projects.sentiment_lstm import data, evaluate, model, ngrams, predict, report_reading, train
 from tests.projects import conftest
 
-TINY = dict(vocabulary_size=50, embedding_size=4, units=3, attention_units=3)
+TINY = dict(vocabulary_size=50, embedding_size=4, units=3, attention_units=3, max_length=6)
+ONE_STEP = types.SimpleNamespace(steps_per_epoch=lambda config: 1)  # compile_model's datasets
 
 
 def smoke_config(**changes):
     return config_lib.from_preset(project_config.Config, "smoke", **changes)
+
+
+def compiled(**changes):
+    """The recurrent model of a tiny smoke config with `changes`, compiled by the recipe."""
+    config = smoke_config(**{**TINY, **changes})
+    network = model.build_model(config)
+    train.compile_model(network, config, ONE_STEP)
+    return network
 
 
 def token_batch():
@@ -34,7 +42,7 @@ def weights_of(network):
 
 
 def test_vectorizer_adapts_on_the_training_split_only(offline_sample_only):
-    reviews = data.load_reviews(smoke_config(vocabulary_size=100_000))
+    reviews = data.load_datasets(smoke_config(vocabulary_size=100_000))
     train_words = {
         word
         for text in data.standardize_review(reviews.train_texts).numpy()
@@ -50,8 +58,8 @@ def test_vectorizer_adapts_on_the_training_split_only(offline_sample_only):
     assert unseen  # test words the vectorizer never saw map to [UNK] (id 1)
     ids = data.vectorize(reviews.vectorizer, np.array([" ".join(sorted(unseen)[:3])], object))
     assert set(ids[0][ids[0] > 0]) == {1}
-    assert len(reviews.train_labels) + len(reviews.validation_labels) == 200
-    limited = data.load_reviews(smoke_config(train_limit=40))
+    assert len(reviews.train_labels) + len(reviews.validation_labels) == 2000  # The sample.
+    limited = data.load_datasets(smoke_config(train_limit=40))
     assert len(limited.train_labels) == 40 and set(limited.train_labels) == {0, 1}  # files are
     # sorted by label: the limit must be a random subset, not the first reviews
 
@@ -90,9 +98,7 @@ def test_html_is_stripped_before_vectorizing_and_escaped_in_the_report():
 
 @pytest.mark.parametrize("encoder", project_config.ENCODERS)
 def test_each_encoder_trains_a_step(encoder):
-    pooling = "attention" if encoder == "bigru" else "last"
-    spec = model.Spec(encoder=encoder, pooling=pooling, max_length=6)
-    network = model.build_recurrent(smoke_config(**TINY), spec, steps_per_epoch=1)
+    network = compiled(encoder=encoder, pooling="attention" if encoder == "bigru" else "last")
     before = weights_of(network)
     tokens, labels = token_batch()
     history = network.fit(tokens, labels, epochs=1, verbose=0)
@@ -103,10 +109,11 @@ def test_each_encoder_trains_a_step(encoder):
 
 @pytest.mark.parametrize("clipnorm", [None, 0.01])
 def test_clipping_bounds_the_update_norm(clipnorm):
-    config = smoke_config(**TINY, clipping_learning_rate=1.0)
-    spec = model.Spec(encoder="simple_rnn", optimizer="sgd", clipnorm=clipnorm, max_length=6)
     keras.utils.set_random_seed(0)
-    network = model.build_recurrent(config, spec, steps_per_epoch=1)
+    network = compiled(
+        encoder="simple_rnn", pooling="last", optimizer="sgd", learning_rate=1.0,
+        learning_rate_decay="constant", global_clipnorm=clipnorm, embedding_dropout=0.0,
+    )  # fmt: skip
     before = weights_of(network)
     tokens, labels = token_batch()
     gradient_norm = network.fit(tokens, labels, verbose=0).history["gradient_norm"][0]
@@ -120,17 +127,13 @@ def test_clipping_bounds_the_update_norm(clipnorm):
 
 
 def test_attention_weights_sum_to_one_over_real_tokens_and_zero_on_padding():
-    spec = model.Spec(encoder="lstm", pooling="attention", max_length=6)
-    network = model.build_recurrent(smoke_config(**TINY), spec, steps_per_epoch=1)
+    network = compiled(encoder="lstm", pooling="attention")
     tokens, _ = token_batch()
     weights = model.attention_model(network).predict(tokens, verbose=0)
     np.testing.assert_allclose(weights.sum(axis=1), [1.0, 1.0], rtol=1e-6)
     np.testing.assert_array_equal(weights[tokens == 0], 0.0)
     assert np.all(weights[tokens != 0] > 0)
-    assert (
-        model.attention_model(model.build_recurrent(smoke_config(**TINY), model.Spec("gru"), 1))
-        is None
-    )
+    assert model.attention_model(compiled(encoder="gru", pooling="last")) is None
 
 
 def test_hashed_bigrams_by_hand_zero_wherever_padding_is_involved():
@@ -151,8 +154,7 @@ def test_hashed_bigrams_by_hand_zero_wherever_padding_is_involved():
 
 
 def test_wide_and_deep_model_trains_both_paths_and_round_trips(tmp_path):
-    spec = model.Spec(encoder="lstm", pooling="attention", max_length=6, ngram_path=True)
-    network = model.build_recurrent(smoke_config(**TINY, ngram_buckets=16), spec, 1)
+    network = compiled(encoder="lstm", pooling="attention", ngram_path=True, ngram_buckets=16)
     tokens, labels = token_batch()
     network.fit(tokens, labels, epochs=1, verbose=0)
     linear = keras.ops.convert_to_numpy(network.get_layer("ngram_weights").embeddings)
@@ -170,10 +172,10 @@ def test_a_recurrent_model_is_saved_as_a_text_predictor(tmp_path, keep):
     texts = np.array(["a great <br />film", "an awful, awful film but great fun"], object)
     vectorizer = data.make_vectorizer(50, None)
     vectorizer.adapt(texts)
-    spec = model.Spec(encoder="gru", pooling="attention", max_length=3, embedding_dropout=0.5)
-    network = model.build_recurrent(smoke_config(**TINY), spec, steps_per_epoch=1)
-    reviews = types.SimpleNamespace(vocabulary=vectorizer.get_vocabulary(), keep=keep)
-    path = predict.save_predictor(tmp_path, network, spec, reviews)
+    config = smoke_config(**{**TINY, "max_length": 3}, encoder="gru", embedding_dropout=0.5)
+    network = model.build_model(config)
+    datasets = types.SimpleNamespace(vocabulary=vectorizer.get_vocabulary(), keep=keep)
+    path = predict.save_predictor(tmp_path, network, config, datasets)
     predictor = keras.saving.load_model(path, safe_mode=True)
     for text in texts:  # The predictor reads the same end of the text as the model in training.
         tokens = data.vectorize(vectorizer, np.array([text], object), 3, keep)
@@ -198,8 +200,8 @@ def test_cut_tokens_keeps_the_first_or_the_last_real_tokens():
 
 
 def test_reviews_keep_the_last_tokens_of_a_long_review(offline_sample_only):
-    config = smoke_config(max_length=4, headline_max_length=4, length_choices=(4,))
-    reviews = data.load_reviews(config)
+    config = smoke_config(max_length=4, ablation_max_length=4, length_choices=(4,))
+    reviews = data.load_datasets(config)
     assert reviews.keep == "last" and reviews.train_tokens.shape[1] == 4
     everything = data.vectorize(reviews.vectorizer, reviews.train_texts[:20])
     for row, full in zip(reviews.train_tokens[:20], everything, strict=True):
@@ -210,8 +212,7 @@ def test_reviews_keep_the_last_tokens_of_a_long_review(offline_sample_only):
 
 
 def test_gradient_by_position_has_one_finite_value_per_word():
-    spec = model.Spec(encoder="lstm", pooling="attention", max_length=6)
-    network = model.build_recurrent(smoke_config(**TINY), spec, steps_per_epoch=1)
+    network = compiled(encoder="lstm", pooling="attention")
     tokens = np.arange(2, 14, dtype="int32").reshape(2, 6)
     norms = evaluate.gradient_by_position(network, tokens, np.array([1, 0]))
     assert norms.shape == (6,) and np.all(np.isfinite(norms)) and np.all(norms > 0)
@@ -223,13 +224,16 @@ def test_curriculum_admits_short_reviews_first_and_reaches_the_full_set():
     tokens = np.zeros((40, 40), "int32")
     for row, length in enumerate(lengths):
         tokens[row, :length] = 2
-    reviews = types.SimpleNamespace(
-        train_tokens=tokens, train_labels=np.arange(40), cut=lambda rows, length: rows[:, :length]
-    )
+    reviews = data.Datasets(**{  # Only the training tokens and labels are read.
+        **{field.name: None for field in dataclasses.fields(data.Datasets)},
+        "train_tokens": tokens, "train_labels": np.arange(40), "keep": "first",
+    })  # fmt: skip
     config = smoke_config(
-        batch_size=8, curriculum_start_fraction=0.25, curriculum_full_data_epoch=2
-    )
-    dataset, scheduler = data.training_batches(reviews, 40, config, order="curriculum")
+        batch_size=8, curriculum_start_fraction=0.25, curriculum_full_data_epoch=2,
+        order="curriculum", max_length=40,
+    )  # fmt: skip
+    scheduler = reviews.curriculum(config)
+    dataset = reviews.train(config, scheduler)
     seen = {}
     for epoch in range(3):
         scheduler.on_epoch_begin(epoch)
@@ -238,28 +242,34 @@ def test_curriculum_admits_short_reviews_first_and_reaches_the_full_set():
     assert lengths[seen[0]].max() <= 10  # epoch 0: the shortest quarter only
     assert lengths[seen[1]].max() <= 25 and lengths[seen[1]].max() > 10
     assert sorted(seen[2]) == list(range(40))  # full data: each review once per pass
-    _, random_order = data.training_batches(reviews, 40, config, order="random")
-    assert random_order.admitted_count(0) == 40
+    assert reviews.curriculum(dataclasses.replace(config, order="random")).admitted_count(0) == 40
+    assert reviews.curriculum(dataclasses.replace(config, order="bucketed")) is None
 
 
 def test_tuner_runs_two_trials_then_resumes_without_repeating(offline_sample_only, tmp_path):
-    conftest.check_tuner_resumes(train, "sentiment_lstm", smoke_config(**TINY), tmp_path)
+    config = smoke_config(**TINY, length_choices=(6,))
+    conftest.check_tuner_resumes(sentiment_main.PROJECT, config, tmp_path)
 
 
-def test_smoke_run_writes_the_report_and_predict_uses_its_model(offline_sample_only, tmp_path):
+def test_smoke_run_writes_the_report_rebuilds_it_and_predict_uses_its_model(
+    offline_sample_only, tmp_path
+):
     config = smoke_config(ablations=("attention",))
-    metrics = train.run(config, tmp_path / "runs", reports_dir=tmp_path / "reports", preset="smoke")
+    results, html, rebuilt = conftest.run_and_rebuild(sentiment_main.PROJECT, config, tmp_path)
+    metrics = results.metrics
     assert 0.0 <= metrics["test_accuracy"] <= 1.0
     assert {"majority", "bigrams", "lstm-last-io-64", "lstm-attention-io-64"} <= set(
         metrics["variants"]
     )
-    folder = tmp_path / "reports" / "sentiment_lstm"
-    html = (folder / "index.html").read_text()
+    assert metrics["tested_model"] == evaluate.choose(metrics["variants"])
     for expected in ("bundled SAMPLE", "Test set (used once)", "Attention pooling", 'class="tok"'):
-        assert expected in html
+        assert expected in html and expected in rebuilt
+    folder = tmp_path / "reports" / "sentiment_lstm"
     written = json.loads((folder / "metrics.json").read_text())
-    assert written["headline"]["name"] == "test accuracy"
-    assert written["metadata"]["data_source"]["is_sample"] is True
+    source = written["metadata"]["data_source"]
+    assert source["is_sample"] is True
+    assert str(tmp_path) not in json.dumps(source) and "/" not in source["location"]
+    assert str(tmp_path) not in html  # The data is named by file, place kind and sha256.
 
     result = predict.predict(config, tmp_path / "runs", text="A wonderful film", preset="smoke")
     assert 0.0 <= result["probability"] <= 1.0 and result["label"] in ("positive", "negative")
@@ -278,21 +288,65 @@ def test_predict_on_empty_input_or_without_a_model_is_a_clear_error(tmp_path, ca
     assert "error: Nothing to score" in capsys.readouterr().err
 
 
-def test_ablation_plan_trains_each_distinct_model_once():
+def test_plan_trains_each_distinct_model_once_as_the_config_with_fields_changed():
     config = config_lib.from_preset(project_config.Config, "full")
-    specs = train.plan.training_plan(config)
-    rows = train.plan.ablation_rows(config)
+    plan = train.plan(config)
+    rows = train.ablation_rows(config)
     assert list(rows) == list(project_config.ABLATIONS)
-    assert len(specs) == len({spec for spec in specs.values()}) == 13
-    assert rows["clipping"][0][1] in [spec for _, spec in rows["cells"]]  # Trained once.
-    base = train.plan.base_spec(config)
+    assert list(plan.tables) == ["baselines", "headline", *project_config.ABLATIONS]
+    recurrent = [c for c in plan.models.values() if c.variant == "recurrent"]
+    assert len(recurrent) == len(set(recurrent)) == 13
+    assert plan.models["bigrams"].epochs == config.linear_epochs  # Its own budget, in its config.
+    assert plan.models[model.model_name(config)] == config  # The headline: the config itself.
+    assert rows["clipping"][0][1] in [c for _, c in rows["cells"]]  # Trained once.
+    base = train.base_config(config)
     for ablation in ("cells", "dropout", "attention", "length"):
-        assert base in [spec for _, spec in rows[ablation]]
+        assert base in [c for _, c in rows[ablation]]
     changed = {
         field.name
-        for _, spec in rows["clipping"]
-        for field in dataclasses.fields(spec)
-        if getattr(spec, field.name) != getattr(rows["clipping"][0][1], field.name)
+        for _, c in rows["clipping"]
+        for field in dataclasses.fields(c)
+        if getattr(c, field.name) != getattr(rows["clipping"][0][1], field.name)
     }
-    assert changed == {"clipnorm"}
-    assert sequences.sequence_lengths is not None
+    assert changed == {"global_clipnorm"}
+    with pytest.raises(ValueError, match="order"):
+        smoke_config(order="shuffled")
+
+
+def test_neighbours_on_a_vocabulary_smaller_than_the_embedding():
+    """The demo's crash: a 6-word vocabulary (the bundled sample) under a 50-row embedding."""
+    vocabulary = ["", "[UNK]", "good", "great", "bad", "awful"]
+    embedding = np.random.default_rng(0).normal(size=(50, 4))
+    embedding[3] = embedding[2] + 0.01  # "great" next to "good"
+    embedding[10:] = embedding[2] * 5  # Rows no word maps to, closest of all to "good".
+    neighbours = evaluate.nearest_neighbours(embedding, vocabulary, ("good", "missing"), 6)
+    assert list(neighbours) == ["good"]
+    words = [word for word, _ in neighbours["good"]]
+    assert words[0] == "great" and set(words) <= {"great", "bad", "awful"}
+    datasets = types.SimpleNamespace(vocabulary=vocabulary)
+    assert data.adapt_config(smoke_config(), datasets).vocabulary_size == 10  # The floor.
+    datasets.vocabulary = vocabulary * 100
+    assert data.adapt_config(smoke_config(), datasets).vocabulary_size == 600
+
+
+def test_length_sentence_is_read_off_the_numbers():
+    """The full report once said time "grows in proportion" while 512 tokens took 80.2 s and
+    256 tokens 89.3 s: the sentence now comes from the numbers."""
+    rows = [["256 tokens", "short"], ["512 tokens", "long"]]
+    for times, expected in (
+        ((89.3, 80.2), "does not grow with"),
+        ((40.0, 80.5), "grows in proportion to"),
+    ):
+        variants = {
+            name: {"val_accuracy": 0.86, "val_loss": 0.3, "parameters": 1, "best_epoch": 1,
+                   "epochs_run": 1, "wall_time_seconds": time}
+            for name, time in zip(("short", "long"), times, strict=True)
+        }  # fmt: skip
+        results = types.SimpleNamespace(
+            metrics={"variants": variants},
+            plan={"models": {"short": {"max_length": 256}, "long": {"max_length": 512}}},
+        )
+        page = report_lib.Report("t", "t")
+        report_reading.add_length(page, results, rows)
+        html = page.render(config={}, metadata={})
+        assert f"training time {expected} the cut-off" in html
