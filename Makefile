@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PRESET ?= quick
 
-.PHONY: install demo test lint format bench clean
+.PHONY: install demo test lint format bench reports readme clean
 
 install: $(VENV)/.installed
 
@@ -14,12 +14,12 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $@
 
-demo: install  ## Train every project (quick preset) and write reports/index.html.
+demo: install  ## Train every project (quick preset); reports and their index in runs/reports/.
 	$(BIN)/python -m projects all --preset $(PRESET)
 
-test: install  ## Lint, then the whole test suite.
+test: install  ## Lint, then the whole test suite (one worker per core).
 	$(BIN)/ruff check common projects benchmarks tests
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto
 
 lint: install
 	$(BIN)/ruff check common projects benchmarks tests
@@ -31,6 +31,15 @@ format: install
 
 bench: install  ## Benchmarks with the keras-io baselines; JSON and tables under benchmarks/results/.
 	$(BIN)/python -m benchmarks all
+
+reports: install  ## Regenerate every published report in reports/ (full presets; hours on a laptop).
+	$(BIN)/python -m projects all --preset full --out reports
+	$(BIN)/python -m projects all --preset full --out reports/cifar10 \
+		--only image_classification --only denoising_autoencoder --set dataset=cifar10
+	$(BIN)/python -m projects readme
+
+readme: install  ## Rewrite README.md's results table from reports/ and benchmarks/results/.
+	$(BIN)/python -m projects readme
 
 clean:
 	rm -rf runs .pytest_cache .ruff_cache
