@@ -34,6 +34,8 @@ def evaluate(config, datasets, plan, trained):
         "headline_variant": name,
         "tested_model": name,
         "noise_sigma": config.noise_sigma,
+        # What the model starts from: the noisy test images' own PSNR at the same sigma.
+        "noisy_input_psnr": noise_curve(None, datasets, [config.noise_sigma])[0],
         "noisy_input_psnr_curve": noise_curve(None, datasets, config.evaluation_sigmas),
         "variants": variants,
         "probe_accuracy": accuracies,

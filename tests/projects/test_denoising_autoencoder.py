@@ -346,6 +346,9 @@ def test_run_writes_the_report_resumes_and_rebuilds_it(offline_sample_only, tmp_
     assert set(metrics["variants"]) == {"undercomplete", "denoising_gaussian", "sparse_kl"}
     assert metrics["tested_model"] == "denoising_gaussian"
     assert metrics["test_psnr"] > 0 and "test PSNR" in metrics["summary"]
+    # The noisy input's PSNR at the test sigma (0.5), the demo's yardstick: the curve's point.
+    assert metrics["noisy_input_psnr"] == metrics["noisy_input_psnr_curve"][1]
+    assert 8.0 < metrics["noisy_input_psnr"] < 11.0
     assert "bundled SAMPLE" in html and "linear probes" in html and "PSNR against noise" in html
     assert "projects/denoising_autoencoder/evaluate.py:image_grids" in html
     assert "Training budgets: all models: up to 1 epochs" in html
