@@ -14,47 +14,50 @@ import time
 from benchmarks import runner
 from common.experiment import config as config_lib
 from common.experiment import training
-from common.report import report as report_lib
+from common.report import meta
 from projects.adversarial_regularization import config as project_config
-from projects.adversarial_regularization import data, evaluate, model
-from projects.adversarial_regularization import train as project_train
+from projects.adversarial_regularization import data, evaluate, model, train
 
+PROJECT = "adversarial_regularization"
 TARGETS = {"clean": 0.88, "fgsm": 0.75, "fgsm_ratio_vs_base": 3.0, "pgd": 0.65}
 
 
-def run(preset="full", data_dir=None, seed=0, workdir="runs"):
+def run(preset="full", data_dir=None, seed=0, workdir="runs", output_dir=runner.RESULTS_DIR):
     config = config_lib.from_preset(project_config.Config, preset, data_dir=data_dir, seed=seed)
     datasets = data.load_datasets(config)
     whole_test = dataclasses.replace(config, curve_examples=len(datasets.test_labels))
-    robust_name = project_train.headline_variant(config)
-    plan = {name: model.training_plan(config)[name] for name in ("base", robust_name)}
-    # The same folder as `python -m projects.adversarial_regularization --preset <preset>`: models
-    # that run finished are reused, with the training time it measured.
-    folder = training.run_dir(
-        workdir, project_train.PROJECT, preset, config_lib.fingerprint(config)
-    )
+    plan = train.plan(config)
+    names = ("base", plan.headline)
+    # The same folders as `python -m projects.adversarial_regularization --preset <preset>`:
+    # models that run finished are reused, with the training time it measured.
+    folder = training.run_dir(workdir, PROJECT, preset, config)
     start = time.perf_counter()
-    trained, results = project_train.train_all(config, datasets, plan, folder)
-    classifiers = {name: model.base_of(trained[name]) for name in plan}
+    trained = {
+        name: training.train_or_reuse(
+            name, train.train_model, plan.models[name], datasets, folder / name
+        )
+        for name in names
+    }
+    classifiers = {name: model.base_of(trained[name].model) for name in names}
     transferred, labels = evaluate.transfer_images(classifiers["base"], datasets, whole_test)
     rows = {}
     for name, classifier in classifiers.items():
         scores = evaluate.headline(classifier, datasets, config)
+        record = trained[name].record
         rows[name] = {
             "name": name,
-            "description": plan[name].description,
+            "description": model.describe(plan.models[name]),
             "parameters": int(classifier.count_params()),
-            "train_seconds": results[name]["wall_time_seconds"],
-            "epochs_run": training.summarize(results[name], config.epochs)["epochs_run"],
-            "trained_by_an_earlier_run": bool(results[name].get("resumed")),
-            **{key: scores[key] for key in project_train.HEADLINE_KEYS},
+            "train_seconds": record["wall_time_seconds"],
+            "epochs_run": training.summarize(record, plan.models[name].epochs)["epochs_run"],
+            "trained_by_an_earlier_run": bool(record.get("resumed")),
+            **{key: scores[key] for key in evaluate.HEADLINE_KEYS},
             "transfer": evaluate.transfer_accuracy(classifier, transferred, labels),
         }
-    base, robust = rows["base"], rows[robust_name]
+    base, robust = rows["base"], rows[plan.headline]
     step_seconds = {
-        name: seconds_per_training_step(config, variant, datasets)
-        for name, variant in model.training_plan(config).items()
-        if variant.group == "main"
+        name: seconds_per_training_step(plan.models[name], datasets)
+        for _, name in plan.tables["main"]
     }
     checks = {
         "clean": robust["clean_accuracy"] >= TARGETS["clean"],
@@ -64,7 +67,7 @@ def run(preset="full", data_dir=None, seed=0, workdir="runs"):
         "pgd": robust["pgd_accuracy"] >= TARGETS["pgd"],
     }
     document = {
-        "project": "adversarial_regularization",
+        "project": PROJECT,
         "task": f"Fashion-MNIST test accuracy, clean and under white-box L-infinity attacks at "
         f"eps {config.attack_epsilon} (PGD-{config.attack_pgd_steps}: random start)",
         "results": list(rows.values()),
@@ -76,7 +79,7 @@ def run(preset="full", data_dir=None, seed=0, workdir="runs"):
         },
         "targets": TARGETS,
         "targets_met": checks,
-        "metadata": report_lib.run_metadata(
+        "metadata": meta.run_metadata(
             config=config_lib.to_dict(config),
             seed=seed,
             preset=f"benchmark-{preset}",
@@ -84,15 +87,17 @@ def run(preset="full", data_dir=None, seed=0, workdir="runs"):
             wall_time_seconds=time.perf_counter() - start,
         ),
     }
-    return runner.write_document("adversarial_regularization", document, markdown(document, config))
+    return runner.write_document(PROJECT, document, markdown(document, config), output_dir)
 
 
-def seconds_per_training_step(config, variant, datasets, steps=40):
+def seconds_per_training_step(model_config, datasets, steps=40):
     """Wall seconds of one training step (after a warm-up), measured back to back for every
-    model: a cost ratio that does not depend on epochs run or on load during a long run."""
-    training.set_seed(config.seed)
-    network = model.build_model(config, variant, steps_per_epoch=steps)
-    batches = datasets.train(variant.noise_sigma)
+    model of the main table: a cost ratio that does not depend on epochs run or on load during
+    a long run. The model is built and compiled as the project's `train.train_model` does."""
+    training.set_seed(model_config.seed)
+    network = model.build_model(model_config)
+    train.compile_model(network, model_config, datasets)
+    batches = datasets.train(model_config)
     network.fit(batches.take(5), epochs=1, shuffle=False, verbose=0)  # Builds and traces the step.
     start = time.perf_counter()
     network.fit(batches.take(steps), epochs=1, shuffle=False, verbose=0)

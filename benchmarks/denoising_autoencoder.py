@@ -41,10 +41,11 @@ import keras
 import tensorflow as tf
 
 from benchmarks import runner
+from common.data import pipeline
 from common.experiment import config as config_lib
 from common.experiment import training
 from common.nn import schedules
-from common.report import report as report_lib
+from common.report import meta
 from projects.denoising_autoencoder import config as project_config
 from projects.denoising_autoencoder import data, evaluate, model, train
 
@@ -74,27 +75,32 @@ def keras_io_autoencoder():
 
 def keras_io_data(datasets, config):
     """The recipe's data: one fixed noisy copy of the training images, clean targets, batch 128."""
-    clean = data.to_float(datasets.train_images)
+    clean = pipeline.to_float(datasets.train_images)
     noisy = data.corrupt_array(clean, "gaussian", config.noise_sigma, NOISE_SEED)
-    pipeline = tf.data.Dataset.from_tensor_slices((noisy, clean)).cache()
-    pipeline = pipeline.shuffle(len(clean), seed=config.seed).batch(128)
-    return pipeline.prefetch(tf.data.AUTOTUNE)
+    batches = tf.data.Dataset.from_tensor_slices((noisy, clean)).cache()
+    batches = batches.shuffle(len(clean), seed=config.seed).batch(128)
+    return batches.prefetch(tf.data.AUTOTUNE)
 
 
-def build_ours(config, image_shape, seconds):
-    """unet_denoising with a constant base rate, which `WallClockDecay` then warms up and
-    anneals over this recipe's own share of the clock (`resume`: it trains in turns with the
-    reference)."""
-    network = model.build_model(config, VARIANT, image_shape)
-    variant = model.main_variants(config)[VARIANT]
-    model.compile_model(network, config, variant.loss, None, config.unet_learning_rate)
+def build_ours(unet_config, seconds):
+    """unet_denoising as the plan configures it, compiled with a constant base rate, which
+    `WallClockDecay` then warms up and anneals over this recipe's own share of the clock
+    (`resume`: it trains in turns with the reference)."""
+    network = model.build_model(unet_config)
+    network.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=unet_config.learning_rate),
+        loss=train.reconstruction_loss(unet_config),
+        metrics=[model.PeakSignalToNoiseRatio()],
+        jit_compile=unet_config.jit_compile,
+        steps_per_execution=unet_config.steps_per_execution,
+    )
     schedule = schedules.WallClockDecay(
-        config.unet_learning_rate,
+        unet_config.learning_rate,
         seconds,
         clock=CLOCK,
         resume=True,
-        warmup_fraction=config.unet_warmup_fraction,
-        decay=config.unet_decay,
+        warmup_fraction=unet_config.warmup_fraction,
+        decay=unet_config.decay,
     )
     return network, [schedule]
 
@@ -138,9 +144,8 @@ def run(preset="full", data_dir=None, seed=0):
     cores = runner.usable_cores()
     scale = cores if CLOCK == "process" else 1
     seconds, slice_seconds = BUDGET_SECONDS[preset] * scale, SLICE_SECONDS[preset] * scale
-    our_batches, our_batch_size = train.train_batches(
-        config, datasets, model.main_variants(config)[VARIANT]
-    )
+    unet_config = train.variant_config(config, VARIANT)
+    our_batches, our_batch_size = datasets.train(unet_config), unet_config.batch_size
     start = time.perf_counter()
     reference = contestant(
         REFERENCE,
@@ -152,7 +157,7 @@ def run(preset="full", data_dir=None, seed=0):
     )
     ours = contestant(
         OURS,
-        lambda: build_ours(config, datasets.image_shape, seconds),
+        lambda: build_ours(unet_config, seconds),
         our_batches,
         seconds,
         slice_seconds,
@@ -180,7 +185,7 @@ def run(preset="full", data_dir=None, seed=0):
     ]
     noisy_input = evaluate.noise_curve(None, datasets, (config.noise_sigma,))[0]
     gain = results[1]["test_psnr"] - results[0]["test_psnr"]
-    metadata = report_lib.run_metadata(
+    metadata = meta.run_metadata(
         config=config_lib.to_dict(config),
         seed=seed,
         preset=f"benchmark-{preset}",

@@ -6,7 +6,7 @@ RMSprop at 1e-4, batch 32, flips and shifts). Times to each validation target an
 to the reference go to one results file per suite (below), `benchmarks/results/
 image_classification{,_cifar10,_cifar10_30min}.{json,md}`. The runner scores the test set with
 `model.evaluate`; on CIFAR-10 our row also reports the accuracy with the project's test-time
-augmentation (`train.evaluate_once`: 6 views, mirror x shifts), in its own column.
+augmentation (`evaluate.test_once`: 6 views, mirror x shifts), in its own column.
 
 On CIFAR-10 the full preset races the clock instead of counting epochs: each recipe gets the same
 wall-time budget (10 minutes, the issue's first target), and ours anneals its learning rate over
@@ -19,6 +19,7 @@ Fashion-MNIST ~7, CIFAR-10 2 x 10, then 30); `run(suites=("cifar10",))` runs one
 
 import dataclasses
 import math
+import types
 
 import keras
 
@@ -26,7 +27,7 @@ from benchmarks import runner
 from common.experiment import config as config_lib
 from common.nn import schedules
 from projects.image_classification import config as project_config
-from projects.image_classification import data, model, train
+from projects.image_classification import data, evaluate, model, train
 
 TARGETS = {"fashion_mnist": (0.90, 0.92, 0.93), "cifar10": (0.70, 0.80, 0.87, 0.90)}
 REFERENCES = {"fashion_mnist": "keras-io mnist_convnet", "cifar10": "keras-io cifar10_cnn"}
@@ -130,9 +131,9 @@ def configurations(preset, data_dir=None, suite=SUITES["fashion_mnist"]):
             f"projects/image_classification headline model, {preset} preset",
             build_ours,
             our_epochs,
-            ours.train(config.augment),
-            ours.validation(),
-            ours.test(),
+            ours.train(config),
+            ours.validation(config),
+            ours.test(config),
             ours.train_size,
             seconds=seconds,
             callbacks=make_callbacks,
@@ -141,7 +142,8 @@ def configurations(preset, data_dir=None, suite=SUITES["fashion_mnist"]):
     ]
     if not suite.with_reference:
         return config, ours.source, rows
-    reference = data.load_datasets(dataclasses.replace(config, batch_size=batch_size))
+    reference_config = dataclasses.replace(config, batch_size=batch_size, augment=augment)
+    reference = data.load_datasets(reference_config)
     rows.insert(
         0,
         runner.Configuration(
@@ -149,9 +151,9 @@ def configurations(preset, data_dir=None, suite=SUITES["fashion_mnist"]):
             f"{REFERENCES[dataset]} recipe ({full_epochs} epochs, batch {batch_size})",
             build,
             full_epochs if preset == "full" else config.epochs,
-            reference.train(augment),
-            reference.validation(),
-            reference.test(),
+            reference.train(reference_config),
+            reference.validation(reference_config),
+            reference.test(reference_config),
             reference.train_size,
             seconds=seconds,
         ),
@@ -165,7 +167,7 @@ def tta_scores(config, datasets):
         return None
 
     def score(trained):
-        evaluation = train.evaluate_once(trained, datasets, config)
+        evaluation = evaluate.test_once(trained, datasets, config)
         return {"test_accuracy_with_tta": evaluation["accuracy"]}
 
     return score
@@ -174,12 +176,20 @@ def tta_scores(config, datasets):
 def headline_recipe(config, train_size, seconds):
     """(build, callbacks, epochs) of our headline: its step-based schedule over its epochs, or,
     under a budget, a constant compiled rate that `WallClockDecay` anneals over the clock."""
-    steps = math.ceil(train_size / config.batch_size)
+    steps = types.SimpleNamespace(
+        steps_per_epoch=lambda _: math.ceil(train_size / config.batch_size)
+    )
+
+    def compiled(model_config):
+        network = model.build_model(model_config)
+        train.compile_model(network, model_config, steps)
+        return network
+
     if not seconds:
-        return lambda: model.build_model(config, steps_per_epoch=steps), tuple, config.epochs
+        return lambda: compiled(config), tuple, config.epochs
     constant = dataclasses.replace(config, schedule="constant")
     return (
-        lambda: model.build_model(constant, steps_per_epoch=steps),
+        lambda: compiled(constant),
         lambda: [schedules.WallClockDecay(config.learning_rate, seconds)],
         MAX_BUDGET_EPOCHS,
     )

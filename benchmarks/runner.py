@@ -18,7 +18,7 @@ import keras
 
 from common.experiment import training
 from common.nn import callbacks
-from common.report import report as report_lib
+from common.report import meta
 
 RESULTS_DIR = pathlib.Path(__file__).parent / "results"
 
@@ -128,7 +128,7 @@ def ratios(results, reference_name):
 
 def write(project, results, targets, data_source, config, output_dir=RESULTS_DIR):
     """Writes `<project>.json` (with hardware and versions) and `<project>.md` (a table)."""
-    metadata = report_lib.run_metadata(
+    metadata = meta.run_metadata(
         config=config,
         seed=config.get("seed", 0),
         preset="benchmark",

@@ -8,7 +8,7 @@ review, padded at the front (`pad_sequences`' defaults), no masking, batch 32, 2
 train on our 22,500 training reviews and are scored on the 25,000 test reviews.
 """
 
-import math
+import dataclasses
 
 import keras
 import numpy as np
@@ -18,7 +18,7 @@ from benchmarks import runner
 from common.data import pipeline
 from common.experiment import config as config_lib
 from projects.sentiment_lstm import config as project_config
-from projects.sentiment_lstm import data, model, plan, train
+from projects.sentiment_lstm import data, model, train
 
 TARGETS = (0.85, 0.88, 0.89)
 REFERENCE = "keras-io bidirectional_lstm_imdb"
@@ -71,43 +71,34 @@ def keras_io_configuration(reviews, config, preset):
 
 
 def our_configurations(reviews, config, preset):
-    """The headline recurrent model, then the bigram logistic regression baseline."""
-    spec = plan.headline_spec(config)
-    steps = math.ceil(len(reviews.train_labels) / config.batch_size)
-    train_data, _ = data.training_batches(reviews, spec.max_length, config)
+    """The headline recurrent model (the config's own), then the bigram logistic regression
+    (the plan's `bigrams` model: the config with its baseline fields changed)."""
+    bigrams = train.plan(dataclasses.replace(config, baselines=("bigrams",))).models["bigrams"]
 
-    def evaluation(split):
-        tokens, labels = getattr(reviews, f"{split}_tokens"), getattr(reviews, f"{split}_labels")
-        return data.evaluation_batches(
-            tokens, labels, spec.max_length, config.batch_size, reviews.keep
-        )[0]
+    def compiled(model_config):
+        network = model.build_model(model_config, reviews.train_texts)
+        train.compile_model(network, model_config, reviews)
+        return network
 
-    texts = {
-        split: data.text_batches(
-            getattr(reviews, f"{split}_texts"), getattr(reviews, f"{split}_labels"),
-            config.batch_size, shuffle=split == "train", seed=config.seed,
-        )
-        for split in ("train", "validation", "test")
-    }  # fmt: skip
     return [
         runner.Configuration(
-            f"ours ({spec.name})",
+            f"ours ({model.model_name(config)})",
             f"projects/sentiment_lstm headline model, {preset} preset",
-            lambda: model.build_recurrent(config, spec, steps),
+            lambda: compiled(config),
             config.epochs,
-            train_data,
-            evaluation("validation"),
-            evaluation("test"),
+            reviews.train(config),
+            reviews.validation(config),
+            reviews.evaluation_batches("test", config)[0],
             len(reviews.train_labels),
         ),
         runner.Configuration(
             "ours (bigram logistic regression)",
             "projects/sentiment_lstm baseline: TF-IDF of words and word pairs, one sigmoid unit",
-            lambda: model.build_linear(config, train.LINEAR_NGRAMS["bigrams"], reviews.train_texts),
-            config.linear_epochs,
-            texts["train"],
-            texts["validation"],
-            texts["test"],
+            lambda: compiled(bigrams),
+            bigrams.epochs,
+            reviews.train(bigrams),
+            reviews.validation(bigrams),
+            reviews.evaluation_batches("test", bigrams)[0],
             len(reviews.train_labels),
         ),
     ]
@@ -115,7 +106,8 @@ def our_configurations(reviews, config, preset):
 
 def run(preset="full", data_dir=None, seed=0):
     config = config_lib.from_preset(project_config.Config, preset, data_dir=data_dir, seed=seed)
-    reviews = data.load_reviews(config)
+    reviews = data.load_datasets(config)
+    config = data.adapt_config(config, reviews)
     rows = [
         keras_io_configuration(reviews, config, preset),
         *our_configurations(reviews, config, preset),
