@@ -16,7 +16,7 @@ import sys
 
 from common.data import errors
 from common.experiment import config as config_lib
-from common.experiment import skeleton
+from common.experiment import console, skeleton
 
 COMMANDS = ("train", "report", "tune", "predict")
 INTERRUPTED = (
@@ -186,7 +186,8 @@ def read_text(words):
 def execute(project, arguments, config):
     """Runs one command, turning user mistakes, data problems and Ctrl-C into one message."""
     try:
-        summary = dispatch(project, arguments, config)
+        with console.filtered_stderr():  # TensorFlow's harmless "E0000 oneDNN ..." lines dropped.
+            summary = dispatch(project, arguments, config)
     except (errors.DataNotFoundError, errors.DataFormatError) as error:
         print(f"\nerror: {error}", file=sys.stderr)
         return 2

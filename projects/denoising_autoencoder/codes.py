@@ -24,7 +24,7 @@ def encode(encoder, images):
     """Codes f(x) as a (N, features) array (a U-Net encoder's first output: its skip
     connections are not part of the code)."""
     if len(encoder.outputs) > 1:
-        encoder = keras.Model(encoder.inputs, encoder.outputs[0])
+        encoder = keras.Model(encoder.inputs[0], encoder.outputs[0])
     codes = apply(encoder, images)
     return codes.reshape(len(codes), -1)
 

@@ -53,7 +53,10 @@ class Datasets:
         seeded pipeline, whose order goes on from one model to the next."""
         if config.batch_size == self.batch_size:
             return self.shuffled
-        return self.shuffled.rebatch(config.batch_size)
+        # rebatch keeps the order; its length (like unbatch().batch()) is known, so say it:
+        # Keras then shows the steps of the first epoch and does not warn when it ends.
+        batches = self.shuffled.rebatch(config.batch_size)
+        return batches.apply(tf.data.experimental.assert_cardinality(self.steps_per_epoch(config)))
 
     def steps_per_epoch(self, config):
         return math.ceil(self.train_size / config.batch_size)
