@@ -1,10 +1,12 @@
 """The adversarial-regularization project: attacks, the wrapper's loss, robustness, saving, run."""
 
 import dataclasses
+import logging
 
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from common.data import loaders
 from common.experiment import config as config_lib
@@ -85,6 +87,29 @@ def test_attacks_grow_stronger_with_epsilon_and_pgd_beats_fgsm(sample_datasets):
     for epsilon in (0.02, 0.05, 0.1):
         assert accuracy["pgd", epsilon] <= accuracy["fgsm", epsilon]
     assert accuracy["pgd", 0.1] < accuracy["pgd", 0.02]
+
+
+def test_scoring_many_attacks_logs_no_retracing_advice():
+    """Each (model, attack) pair is its own graph by design: TensorFlow's retracing advice,
+    which it logs from the sixth new graph on, is dropped; other warnings still pass."""
+    classifier = keras.Sequential(
+        [keras.Input((4, 4, 1)), keras.layers.Flatten(), keras.layers.Dense(3)]
+    )
+    images, labels = np.random.default_rng(0).random((6, 4, 4, 1), "float32"), np.arange(6) % 3
+    messages = []
+    handler = logging.Handler()
+    handler.emit = lambda record: messages.append(record.getMessage())
+    tf.get_logger().addHandler(handler)
+    try:
+        for epsilon in (0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.07, 0.08):
+            attacks.robust_accuracy(
+                classifier, images, labels, attacks.make_attack("fgsm", epsilon)
+            )
+        tf.get_logger().warning("another warning")
+    finally:
+        tf.get_logger().removeHandler(handler)
+    assert not [m for m in messages if "retracing" in m]
+    assert "another warning" in messages
 
 
 def test_attack_arguments_are_checked():
