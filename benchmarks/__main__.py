@@ -11,6 +11,7 @@ BENCHMARKS = (
     "sentiment_lstm",
     "denoising_autoencoder",
     "adversarial_regularization",
+    "image_captioning",
 )
 
 

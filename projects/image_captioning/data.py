@@ -158,23 +158,36 @@ def cached_features(datasets, config, split):
     """EfficientNet-Lite0's last feature grid of every image of `split`, float16, computed once
     and kept in the data cache (keyed by the images and the input size)."""
     images = datasets.images[split]
-    digest = hashlib.sha256(images[:: max(1, len(images) // 64)].tobytes())
-    digest.update(f"{images.shape}{datasets.source.fingerprint}".encode())
-    path = locate.cache_dir() / "features" / f"lite0-{split}-{digest.hexdigest()[:16]}.npy"
+    path = feature_cache_path(datasets, split)
     try:
         return np.load(path)
     except (OSError, ValueError):
         pass
     locate.progress(f"EfficientNet-Lite0 features of {len(images):,} {split} images (once)")
+    features = extract_features(images)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.partial.npy")
+    np.save(partial, features)
+    partial.replace(path)
+    return features
+
+
+def feature_cache_path(datasets, split):
+    """Where `cached_features` keeps the grids of `split`: named by a digest of the images (every
+    64th of them), their shape and the data set's fingerprint."""
+    images = datasets.images[split]
+    digest = hashlib.sha256(images[:: max(1, len(images) // 64)].tobytes())
+    digest.update(f"{images.shape}{datasets.source.fingerprint}".encode())
+    return locate.cache_dir() / "features" / f"lite0-{split}-{digest.hexdigest()[:16]}.npy"
+
+
+def extract_features(images):
+    """EfficientNet-Lite0's last feature grid of `images` (uint8), computed now in batches of
+    `FEATURE_BATCH`: float16 (N, cells, 1,280), the frozen encoder's whole work."""
     encoder = efficientnet.pretrained(images.shape[1:], include_top=False)
     grids = [
         encoder.predict(efficientnet.preprocess(images[start : start + FEATURE_BATCH]), verbose=0)
         for start in range(0, len(images), FEATURE_BATCH)
     ]
     grids = np.concatenate(grids).astype("float16")
-    features = grids.reshape(len(images), -1, grids.shape[-1])
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.partial.npy")
-    np.save(partial, features)
-    partial.replace(path)
-    return features
+    return grids.reshape(len(images), -1, grids.shape[-1])

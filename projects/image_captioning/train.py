@@ -58,15 +58,19 @@ def replace(config, **change):
     return dataclasses.replace(config, **change)
 
 
-def compile_model(model, config, datasets):
+def compile_model(model, config, datasets, learning_rate=None):
     """Adam (warm-up, cosine decay, global-norm clipping), next-word cross-entropy with padding
-    (id 0) ignored, and the masked next-word accuracy."""
-    schedule = schedules.learning_rate_schedule(
-        config.learning_rate,
-        config.epochs * datasets.steps_per_epoch(config),
-        decay="cosine",
-        warmup_fraction=config.warmup_fraction,
-    )
+    (id 0) ignored, and the masked next-word accuracy. `learning_rate`, when given, replaces the
+    schedule over `config.epochs` (e.g. a constant rate that a callback such as
+    `common.nn.schedules.WallClockDecay` anneals over a time budget instead)."""
+    schedule = learning_rate
+    if schedule is None:
+        schedule = schedules.learning_rate_schedule(
+            config.learning_rate,
+            config.epochs * datasets.steps_per_epoch(config),
+            decay="cosine",
+            warmup_fraction=config.warmup_fraction,
+        )
     losses = {"next_word": keras.losses.SparseCategoricalCrossentropy(ignore_class=0)}
     metrics = {"next_word": [model_lib.MaskedAccuracy(name="accuracy")]}
     weights = {"next_word": 1.0}
