@@ -58,6 +58,9 @@ class Config(config_lib.BaseConfig):
     curve_examples: int = 1000  # Test images per point of the robustness curves.
     curve_pgd_steps: int = 10
     gradient_images: int = 1000  # Test images on which the input-gradient norm is measured.
+    # Test images scored, the first in file order (None: all 10,000). Every attack of every
+    # model on the whole test set is most of a quick run's time.
+    test_limit: int | None = None
     example_images: int = 8  # Test images shown clean, perturbed and attacked, per model.
 
     # Training (the shared fields' defaults for this project).
@@ -89,6 +92,7 @@ class Config(config_lib.BaseConfig):
             multiplier_sweep=(),
             epsilon_sweep=(),
             curve_examples=500,
+            test_limit=2000,
         ),
         "full": dict(),
     }
@@ -101,6 +105,8 @@ class Config(config_lib.BaseConfig):
             ("filters", "dense_units", "pgd_train_steps", "attack_pgd_steps", "curve_pgd_steps"),
         )
         config_lib.check_at_least(self, 1, ("curve_examples", "gradient_images", "example_images"))
+        if self.test_limit is not None:
+            config_lib.check_at_least(self, 100, ("test_limit",))
         config_lib.check_names("variant", (self.variant,), VARIANT_NAMES)
         config_lib.check_names("variants", self.variants, VARIANT_NAMES)
         if not self.variants:

@@ -72,7 +72,8 @@ def add_noise(sigma):
 
 
 def load_datasets(config):
-    """Loads Fashion-MNIST as named by `config`: stratified validation split, optional limit."""
+    """Loads Fashion-MNIST as named by `config`: stratified validation split, optional limits
+    (`train_limit`; `test_limit`: the first test images, in the file's order)."""
     images = loaders.load_fashion_mnist(config.data_dir, allow_sample=config.allow_sample_data)
     (train_x, train_y), (val_x, val_y) = pipeline.split_and_limit(
         images.train_images,
@@ -86,8 +87,8 @@ def load_datasets(config):
         train_labels=train_y,
         validation_images=pipeline.to_float(val_x),
         validation_labels=val_y,
-        test_images=pipeline.to_float(images.test_images),
-        test_labels=images.test_labels,
+        test_images=pipeline.to_float(images.test_images[: config.test_limit]),
+        test_labels=images.test_labels[: config.test_limit],
         class_names=images.class_names,
         source=images.source,
     )

@@ -41,7 +41,9 @@ def build_report(results):
         "Data",
         f"{results.data_source.get('description', '')}. {metrics['train_images']:,} training "
         f"and {metrics['validation_images']:,} validation images (a seeded, stratified split of "
-        f"the training set), {metrics['test_images']:,} test images, pixels scaled to [0, 1]. "
+        f"the training set), {metrics['test_images']:,} test images"
+        + (" (the first in file order: test_limit)" if config.test_limit else "")
+        + ", pixels scaled to [0, 1]. "
         "Robustness curves and transfer attacks use the first "
         f"{min(config.curve_examples, metrics['test_images']):,} test images.",
     )

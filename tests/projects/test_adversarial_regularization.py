@@ -224,9 +224,18 @@ def test_config_rejects_bad_values():
         (dict(curve_epsilons=(0.0, 1.5)), "epsilon"),
         (dict(multiplier_sweep=(-1.0,)), "adv_multiplier"),
         (dict(clean_weight=2.0), "clean_weight"),
+        (dict(test_limit=10), "test_limit"),
     ):
         with pytest.raises(ValueError, match=field):
             smoke_config(**bad)
+
+
+def test_test_limit_keeps_the_first_test_images(sample_datasets, monkeypatch, tmp_path):
+    monkeypatch.setenv("DLFB_DATA_DIR", str(loaders.sample_dir()))
+    monkeypatch.setenv("DLFB_CACHE_DIR", str(tmp_path))
+    limited = data.load_datasets(dataclasses.replace(SAMPLE, test_limit=100))
+    np.testing.assert_array_equal(limited.test_labels, sample_datasets.test_labels[:100])
+    np.testing.assert_array_equal(limited.test_images, sample_datasets.test_images[:100])
 
 
 def test_training_plan_changes_one_thing_per_sweep_model():
