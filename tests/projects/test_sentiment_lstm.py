@@ -27,6 +27,7 @@ def smoke_config(**changes):
 def compiled(**changes):
     """The recurrent model of a tiny smoke config with `changes`, compiled by the recipe."""
     config = smoke_config(**{**TINY, **changes})
+    keras.utils.set_random_seed(config.seed)  # The same initial weights whatever ran before.
     network = model.build_model(config)
     train.compile_model(network, config, ONE_STEP)
     return network
