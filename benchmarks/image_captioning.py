@@ -143,19 +143,10 @@ def scored(name, racer, decoder, datasets, config):
 def decoding_scores(decoder, datasets, config):
     """{"beam": BLEU and captions/s, "greedy": the same} on the test split (plus, on the shapes
     set, the share exactly right)."""
-    inputs, vocabulary = datasets.encoder_input(config, "test"), datasets.vocabulary
+    vocabulary = datasets.vocabulary
     references, exact = datasets.references("test"), datasets.source.dataset == "shapes"
-    (greedy_ids, _), greedy_seconds = evaluate.decode_timed(
-        decode.greedy, decoder, inputs, vocabulary, config.max_caption_words
-    )
-    beam_ids, beam_seconds = evaluate.decode_timed(
-        decode.beam_search,
-        decoder,
-        inputs,
-        vocabulary,
-        config.max_caption_words,
-        width=config.beam_width,
-        alpha=config.length_alpha,
+    ((greedy_ids, _), greedy_seconds), (beam_ids, beam_seconds) = evaluate.greedy_and_beam(
+        decoder, datasets, config
     )
     result = {}
     for mode, ids, seconds in (

@@ -43,18 +43,9 @@ def run(preset, data_dir=None, seed=0, cores=None):
     seconds = BUDGET_SECONDS[preset] * (cores or runner.usable_cores())
     captioner, limit = train_for(config, datasets, seconds)
     decoder = decode.Decoder(captioner, config)
-    inputs, vocabulary = datasets.encoder_input(config, "test"), datasets.vocabulary
-    (greedy_ids, attention), greedy_seconds = evaluate.decode_timed(
-        decode.greedy, decoder, inputs, vocabulary, config.max_caption_words
-    )
-    beam_ids, beam_seconds = evaluate.decode_timed(
-        decode.beam_search,
-        decoder,
-        inputs,
-        vocabulary,
-        config.max_caption_words,
-        width=config.beam_width,
-        alpha=config.length_alpha,
+    vocabulary = datasets.vocabulary
+    ((greedy_ids, attention), greedy_seconds), (beam_ids, beam_seconds) = evaluate.greedy_and_beam(
+        decoder, datasets, config
     )
     references = datasets.references("test")
     greedy = [vocabulary.decode(row) for row in greedy_ids]

@@ -46,6 +46,18 @@ def decode_timed(function, *arguments, **options):
     return out, time.perf_counter() - start
 
 
+def greedy_and_beam(decoder, datasets, config):
+    """The test split decoded greedily and by the config's beam, each timed: returns
+    ((greedy ids, attention), greedy seconds), (beam ids, beam seconds)."""
+    inputs, vocabulary = datasets.encoder_input(config, "test"), datasets.vocabulary
+    greedy = decode_timed(decode.greedy, decoder, inputs, vocabulary, config.max_caption_words)
+    beam = decode_timed(
+        decode.beam_search, decoder, inputs, vocabulary, config.max_caption_words,
+        width=config.beam_width, alpha=config.length_alpha,
+    )  # fmt: skip
+    return greedy, beam
+
+
 def evaluate(config, datasets, plan, trained):
     """Every model's greedy captions scored; the headline also by beam width, against the
     baselines, with examples, attention maps and (shapes) where its attention lands."""
