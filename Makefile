@@ -34,8 +34,10 @@ bench: install  ## Benchmarks with the keras-io baselines; JSON and tables under
 
 reports: install  ## Regenerate every published report in reports/ (full presets; hours on a laptop).
 	$(BIN)/python -m projects all --preset full --out reports
-	$(BIN)/python -m projects all --preset full --out reports/cifar10 \
-		--only image_classification --only denoising_autoencoder --set dataset=cifar10
+	$(BIN)/python -m projects.image_classification --preset full --set dataset=cifar10 \
+		--set ablations= --out reports/cifar10
+	$(BIN)/python -m projects.denoising_autoencoder --preset quick --set dataset=cifar10 \
+		--out reports/cifar10
 	$(BIN)/python -m projects readme
 
 readme: install  ## Rewrite README.md's results table from reports/ and benchmarks/results/.

