@@ -86,13 +86,13 @@ class Config(config_lib.BaseConfig):
         ),
         "quick": dict(
             allow_sample_data=True,
-            train_limit=12000,
+            train_limit=8000,  # The bundled sample has 6,000 training and 1,000 test images.
             epochs=3,
             pgd_train_steps=3,
             multiplier_sweep=(),
             epsilon_sweep=(),
             curve_examples=500,
-            test_limit=2000,
+            test_limit=1000,
         ),
         "full": dict(),
     }

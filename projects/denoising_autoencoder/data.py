@@ -86,7 +86,8 @@ class Datasets:
 
 
 def load_datasets(config):
-    """Loads the data named by `config`; validation is carved from train, test is left untouched."""
+    """Loads the data named by `config`; validation is carved from train, test is left untouched
+    (`test_limit` keeps its first images, in the file's order)."""
     images = LOADERS[config.dataset](config.data_dir, allow_sample=config.allow_sample_data)
     (train_x, train_y), (val_x, val_y) = pipeline.split_and_limit(
         images.train_images,
@@ -104,8 +105,8 @@ def load_datasets(config):
         train_labels=train_y,
         validation_images=pipeline.to_float(val_x),
         validation_labels=val_y,
-        test_images=pipeline.to_float(images.test_images),
-        test_labels=images.test_labels,
+        test_images=pipeline.to_float(images.test_images[: config.test_limit]),
+        test_labels=images.test_labels[: config.test_limit],
         class_names=images.class_names,
         source=images.source,
         batch_size=config.batch_size,
