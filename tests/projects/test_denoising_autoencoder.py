@@ -301,10 +301,21 @@ def test_config_rejects_bad_values_with_what_it_received():
         smoke_config(unet_decay="step")
     with pytest.raises(ValueError, match="noise must be among"):
         smoke_config(noise="speckle")
+    with pytest.raises(ValueError, match="test_limit"):
+        smoke_config(test_limit=10)
     with pytest.raises(ValueError, match="Unknown config field"):
         config_lib.parse_overrides(project_config.Config, ["not_a_field=1"])
     with pytest.raises(ValueError, match=r"multiples of 4. Received: image_shape=\(30, 30, 1\)"):
         unet.unet_encoder((30, 30, 1), 4, 2)
+
+
+def test_test_limit_keeps_the_first_test_images(sample_datasets, monkeypatch, tmp_path):
+    monkeypatch.setenv("DLFB_DATA_DIR", str(common_data.sample_dir()))
+    monkeypatch.setenv("DLFB_CACHE_DIR", str(tmp_path))
+    limited = data.load_datasets(smoke_config(test_limit=100))
+    assert len(sample_datasets.test_labels) > 100
+    np.testing.assert_array_equal(limited.test_labels, sample_datasets.test_labels[:100])
+    np.testing.assert_array_equal(limited.test_images, sample_datasets.test_images[:100])
 
 
 def test_plan_is_the_run_config_with_fields_changed():
