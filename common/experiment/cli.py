@@ -2,9 +2,11 @@
 
     python -m projects.<name> [train] --preset smoke|quick|full --data-dir DIR --epochs N --seed N
                                       --out DIR --workdir DIR --set KEY=VALUE --fresh
+                                      --strategy default|mirrored|multi_worker
     python -m projects.<name> report  (same flags) [--from DIR]
     python -m projects.<name> tune    (same flags) --max-trials N
     python -m projects.<name> predict (same flags) TEXT...   (projects with a `predict` part)
+    python -m projects.<name> predict (same flags) --file PATH|- [--batch-size N]
 
 A project's `__main__.py` hands `main` its `skeleton.Project`. Reports go to `runs/reports/`
 unless `--out` names another folder; `--out reports` publishes to the committed reports.
@@ -15,8 +17,8 @@ import pathlib
 import sys
 
 from common.data import errors
+from common.experiment import batch_predict, console, distributed, skeleton
 from common.experiment import config as config_lib
-from common.experiment import console, skeleton
 
 COMMANDS = ("train", "report", "tune", "predict")
 INTERRUPTED = (
@@ -114,6 +116,14 @@ def build_parser(project):
         **shared,
     )
     add_common_flags(train)
+    train.add_argument(
+        "--strategy",
+        choices=distributed.STRATEGIES,
+        default="default",
+        help="default: one device; mirrored: every local GPU; multi_worker: one process per "
+        "machine, the cluster in $TF_CONFIG (README 'Running on a cluster'). The batch size "
+        "stays global, split over the replicas. Default: %(default)s.",
+    )
     report = commands.add_parser(
         "report",
         help="Rebuild the report from a run's saved results, in seconds, without training.",
@@ -142,11 +152,23 @@ def build_parser(project):
             "predict",
             help="Score a text with the model a train run with the same flags saved.",
             description="Score TEXT with the model saved by `train` with the same flags "
-            "(preset, --set, --workdir). TEXT '-' reads it from standard input.",
+            "(preset, --set, --workdir). TEXT '-' reads it from standard input; --file scores "
+            "a file (or standard input) one line per text.",
             **shared,
         )
         add_common_flags(predict)
         predict.add_argument("text", nargs="*", help="The text to score (words are joined).")
+        predict.add_argument(
+            "--file",
+            help="Score every line of this file ('-': standard input), streamed in batches; "
+            "one result per line on standard output, in input order.",
+        )
+        predict.add_argument(
+            "--batch-size",
+            type=positive_int,
+            default=256,
+            help="Lines scored together with --file. Default: %(default)s.",
+        )
     return parser
 
 
@@ -169,10 +191,13 @@ def main(project, argv=None):
     arguments = parser.parse_args(argv)
     try:
         config = make_config(project, arguments)
+        distributed.check(getattr(arguments, "strategy", "default"))
     except ValueError as error:
         parser.error(str(error))
     if arguments.command == "tune" and project.hyperparameters is None:
         parser.error(f"{project.name} has no tuner search yet.")
+    if getattr(arguments, "file", None) is not None and project.batch_predictor is None:
+        parser.error(f"{project.name} predicts one text at a time: --file is not supported yet.")
     return execute(project, arguments, config)
 
 
@@ -199,13 +224,16 @@ def execute(project, arguments, config):
     except KeyboardInterrupt:
         print(INTERRUPTED, file=sys.stderr)
         return 130
-    print(summary)
+    if summary is not None:  # `predict --file` wrote its results already.
+        print(summary)
     return 0
 
 
 def dispatch(project, arguments, config):
     """Runs the command; returns the line to print at the end."""
     workdir, out = pathlib.Path(arguments.workdir), pathlib.Path(arguments.out)
+    if arguments.command == "predict" and arguments.file is not None:
+        return predict_file(project, config, arguments)
     if arguments.command == "predict":
         text = read_text(arguments.text)
         return project.predict(config, workdir, text=text, preset=arguments.preset)["summary"]
@@ -222,9 +250,25 @@ def dispatch(project, arguments, config):
     else:
         results, path = skeleton.run(
             project, config, workdir=workdir, reports_dir=out, preset=arguments.preset,
-            fresh=arguments.fresh,
+            fresh=arguments.fresh, strategy=arguments.strategy,
         )  # fmt: skip
+        if results is None:
+            return f"\n{project.name}: training done on this worker; the chief writes the report."
     return f"\n{project.name}: {headline(results, path)}"
+
+
+def predict_file(project, config, arguments):
+    """`predict --file`: streams the file's lines through the project's batch scorer."""
+    if arguments.text:
+        raise ValueError(
+            f"Give TEXT or --file, not both. Received: --file {arguments.file} and TEXT "
+            f"{' '.join(arguments.text)[:60]!r}"
+        )
+    workdir = pathlib.Path(arguments.workdir)
+    score = project.batch_predictor(config, workdir, preset=arguments.preset)  # Model first.
+    count = batch_predict.score_lines(score, arguments.file, arguments.batch_size)
+    print(f"{project.name}: scored {count} lines", file=sys.stderr)
+    return None  # The results are printed already.
 
 
 def headline(results, path):

@@ -18,8 +18,8 @@ import time
 import typing
 
 from common.experiment import config as config_lib
+from common.experiment import distributed, training, tuning
 from common.experiment import results as results_lib
-from common.experiment import training, tuning
 from common.report import index, meta
 
 DEFAULT_REPORTS = pathlib.Path("runs") / "reports"
@@ -46,6 +46,9 @@ class Project:
     # predict(config, workdir, text=..., preset=...) -> {"summary": ...}; ValueError or
     # FileNotFoundError for a bad text or a missing model.
     predict: typing.Callable | None = None
+    # batch_predictor(config, workdir, preset=...) -> score(texts) -> one result line per text,
+    # in order: `predict --file` streams a file through it one batch at a time.
+    batch_predictor: typing.Callable | None = None
     # data.py: (config, datasets) -> the config the loaded data calls for (e.g. the size of a
     # vocabulary learned from it); None: the config as given.
     adapt_config: typing.Callable | None = None
@@ -69,21 +72,37 @@ class Plan:
 
 
 def run(project, config, *, workdir="runs", reports_dir=DEFAULT_REPORTS, preset="custom",
-        fresh=False):  # fmt: skip
+        fresh=False, strategy="default"):  # fmt: skip
     """Trains every model of the plan, tests, saves the results and publishes the report.
 
+    `strategy` (distributed.STRATEGIES) spreads the training over devices or machines; in a
+    multi-worker cluster only the chief tests and reports, the others return `(None, None)`.
     Returns `(results, path of the report's index.html)`.
     """
     start = time.perf_counter()
+    distribution = distributed.Distribution.create(strategy)  # Before any other TF work.
+    workdir = distribution.workdir(workdir)
     folder = training.prepare_run(config, workdir, project.name, preset, fresh)
     datasets = project.load_datasets(config)
     if project.adapt_config is not None:
         config = project.adapt_config(config, datasets)
     plan = project.plan(config)
-    trained = {
-        name: training.train_or_reuse(name, project.train_model, config_of, datasets, folder / name)
-        for name, config_of in plan.models.items()
-    }
+    with distribution.scope():  # The models' variables on every replica (default: no change).
+        trained = {
+            name: training.train_or_reuse(
+                name, project.train_model, config_of, datasets, folder / name
+            )
+            for name, config_of in plan.models.items()
+        }
+    if not distribution.is_chief:
+        return None, None  # The chief tests the same weights and writes the report.
+    if distribution.name == "multi_worker":  # Tested on this process alone, as one device.
+        trained = {
+            name: training.TrainedModel(
+                training.load_model_file(folder / name / training.MODEL_FILE), model.record
+            )
+            for name, model in trained.items()
+        }
     metrics, arrays = project.evaluate(config, datasets, plan, trained)
     results = results_lib.Results(
         project=project.name,
@@ -100,6 +119,7 @@ def run(project, config, *, workdir="runs", reports_dir=DEFAULT_REPORTS, preset=
             wall_time_seconds=time.perf_counter() - start,
         ),
     )
+    results.metadata["distribution"] = distribution.describe(config.batch_size)
     results_lib.save(results, folder / "results")
     # The report is built from the saved form, so `report` rebuilds exactly this page later.
     results = results_lib.round_trip(results)

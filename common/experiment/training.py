@@ -25,6 +25,8 @@ RESULT_FILE = "result.json"
 # Keras progress output: one line per epoch in CI logs, a live bar in a terminal.
 VERBOSE = 2 if os.environ.get("CI") else "auto"
 MODEL_FILE = "model.keras"
+# What Keras' safe mode says when a file holds code (a Lambda) or a class it cannot find.
+UNSAFE_SIGNS = ("safe_mode", "could not be deserialized", "Could not locate class")
 
 
 def set_seed(seed):
@@ -55,8 +57,9 @@ class ModelRun:
     """Where one model's training keeps its state, handed to the project's `train_model`.
 
     `train_model` passes `backup_dir` to `keras.callbacks.BackupAndRestore`, `history_path` to
-    `TrainingRecorder` and `tensorboard_dir` to `keras.callbacks.TensorBoard`; `notes` takes
-    anything else worth keeping for the report (e.g. a curriculum's pacing), JSON-friendly.
+    `TrainingRecorder`, `early_stopping_path` to `ResumableEarlyStopping` and `tensorboard_dir`
+    to `keras.callbacks.TensorBoard`; `notes` takes anything else worth keeping for the report
+    (e.g. a curriculum's pacing), JSON-friendly.
     """
 
     name: str
@@ -70,6 +73,11 @@ class ModelRun:
     @property
     def history_path(self):
         return self.folder / "history.json"
+
+    @property
+    def early_stopping_path(self):
+        """`ResumableEarlyStopping`'s memory (best epoch, weights), so it survives a kill too."""
+        return self.folder / "early_stopping.json"
 
     @property
     def tensorboard_dir(self):
@@ -164,9 +172,18 @@ def load_model_file(path):
     try:
         return keras.saving.load_model(path, safe_mode=True)
     except Exception as error:  # Keras raises several types for a malformed archive.
+        text = str(error).strip()
+        first_line = text.splitlines()[0] if text else type(error).__name__
+        if any(sign in text for sign in UNSAFE_SIGNS):
+            raise ValueError(
+                f"Refused to load the model in {path}: it holds a Lambda layer (Python code) or a "
+                "class this project does not define, and loading it could run code from the file "
+                f"(Keras safe mode; {first_line[:160]}). This project saves neither: train the "
+                "model again with this project's command."
+            ) from None
         raise ValueError(
-            f"Could not load the model in {path}: {error}. The file is damaged or was not written "
-            "by this project; delete it and train again."
+            f"Could not load the model in {path}: {first_line}. The file is damaged or was not "
+            "written by this project; delete it and train again."
         ) from error
 
 

@@ -80,8 +80,9 @@ def search(project, config, datasets, *, directory, max_trials=None, overwrite=F
 
 
 def summarize(tuner, objective, wall_time_seconds, direction="max"):
-    """The trials as rows (id, status, score, hyperparameters), best first."""
-    trials = tuner.oracle.trials.values()
+    """The trials as rows (id, status, score, hyperparameters), best first. A worker's oracle
+    is a client of the chief's, which alone holds the trials: a worker summarizes none."""
+    trials = [] if is_worker() else tuner.oracle.trials.values()
     rows = [
         {
             "trial_id": trial.trial_id,

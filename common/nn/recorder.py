@@ -10,13 +10,26 @@ import tensorflow as tf
 
 
 def gradient_norm(model, x, y):
-    """Global L2 norm of the gradient of the model's loss on one batch `(x, y)`."""
+    """Global L2 norm of the gradient of the model's loss on one batch `(x, y)`.
+
+    Under a `tf.distribute` strategy (its variables are read per replica), each replica
+    measures it on the whole batch and one answers; Keras divides a loss by the number of
+    replicas there, so the norm is multiplied back.
+    """
+    if not tf.distribute.in_cross_replica_context():
+        return float(local_gradient_norm(model, x, y))
+    strategy = tf.distribute.get_strategy()
+    norms = strategy.run(lambda: local_gradient_norm(model, x, y))
+    return float(strategy.experimental_local_results(norms)[0]) * strategy.num_replicas_in_sync
+
+
+def local_gradient_norm(model, x, y):
     with tf.GradientTape() as tape:
         y_pred = model(x, training=False)
         loss = model.compute_loss(x=x, y=y, y_pred=y_pred, training=False)
     gradients = tape.gradient(loss, model.trainable_variables)
     squares = [tf.reduce_sum(tf.square(g)) for g in gradients if g is not None]
-    return float(tf.sqrt(tf.add_n(squares))) if squares else 0.0
+    return tf.sqrt(tf.add_n(squares)) if squares else tf.constant(0.0)
 
 
 @keras.saving.register_keras_serializable(package="dlfb")

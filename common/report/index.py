@@ -25,6 +25,8 @@ def write_index(reports_root) -> pathlib.Path:
     root.mkdir(parents=True, exist_ok=True)
     rows, skipped = [], []
     for path in [*sorted(root.glob("*/metrics.json")), *sorted(root.glob("*/*/metrics.json"))]:
+        if any(part.startswith(".") for part in path.relative_to(root).parts):
+            continue  # A killed write's staging or set-aside folder, never a finished report.
         try:
             rows.append(index_row(path, root))
         except (OSError, ValueError, TypeError, KeyError, AttributeError) as error:

@@ -13,6 +13,7 @@ The wrapper holds any base model, which stays exportable on its own (`wrapper.ba
 import keras
 import tensorflow as tf
 
+from common.experiment import distributed
 from projects.adversarial_regularization import attacks
 
 
@@ -140,8 +141,9 @@ class AdversarialRegularization(keras.Model):
             return supervised
         adversarial_predictions = self(self.neighbours(x, y), training=training)
         adversarial = self.loss_on_batch(y, adversarial_predictions, sample_weight)
-        self.supervised_loss_tracker.update_state(supervised)
-        self.adversarial_loss_tracker.update_state(adversarial)
+        # Logged in their own units: on N replicas Keras' losses return a 1/N share.
+        self.supervised_loss_tracker.update_state(distributed.whole_loss(supervised))
+        self.adversarial_loss_tracker.update_state(distributed.whole_loss(adversarial))
         self.update_accuracies(y, y_pred, adversarial_predictions)
         return supervised + self.adv_multiplier * adversarial
 

@@ -9,6 +9,8 @@ import keras
 import tensorflow as tf
 from keras import ops
 
+from common.experiment import distributed
+
 EPSILON = 1e-7
 
 
@@ -168,7 +170,8 @@ class ContractiveAutoencoder(EncoderDecoder):
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         loss = super().compute_loss(x, y, y_pred, sample_weight, training)
         contraction = jacobian_frobenius_squared(self.encoder, x[: self.sample_size], self.method)
-        return loss + self.weight * ops.mean(contraction)
+        # This replica's share of the penalty, as Keras' loss is (unchanged on one device).
+        return loss + distributed.replica_share(self.weight * ops.mean(contraction))
 
     def get_config(self):
         return {
@@ -196,7 +199,9 @@ class PredictiveSparseDecomposition(EncoderDecoder):
 
     def energy(self, x, y, codes, predicted_codes):
         """The criterion both turns minimize, for codes h and the encoder's prediction f(x)."""
-        reconstruction = self.compute_loss(x=x, y=y, y_pred=self.decoder(codes, training=True))
+        reconstruction = distributed.whole_loss(  # Its own units, also on several replicas.
+            self.compute_loss(x=x, y=y, y_pred=self.decoder(codes, training=True))
+        )
         sparsity = self.l1 * ops.mean(ops.sum(ops.abs(codes), axis=-1))
         prediction = self.weight * ops.mean(ops.square(codes - predicted_codes))
         return reconstruction + sparsity + prediction
@@ -217,8 +222,10 @@ class PredictiveSparseDecomposition(EncoderDecoder):
         codes = self.infer_codes(x, y)
         with tf.GradientTape() as tape:  # Turn 2: f and g, with h fixed.
             loss = self.energy(x, y, codes, self.encoder(x, training=True))
+            # Each replica's share: the gradients summed over replicas are the global batch's.
+            share = distributed.replica_share(loss)
         variables = self.trainable_variables
-        gradients = tape.gradient(loss, variables)
+        gradients = tape.gradient(share, variables)
         self.optimizer.apply_gradients(zip(gradients, variables, strict=True))
         y_pred = self(x, training=False)
         for metric in self.metrics:

@@ -12,8 +12,8 @@ import dataclasses
 
 import keras
 
-from common.experiment import skeleton, training
-from common.nn import callbacks, recorder, schedules
+from common.experiment import distributed, skeleton, training
+from common.nn import recorder, resumable, schedules
 from projects.image_captioning import model as model_lib
 
 ROWS = {
@@ -92,13 +92,14 @@ def train_model(config, datasets, run):
     validation_data = datasets.validation(config)
     model = model_lib.build_model(config)
     compile_model(model, config, datasets)
-    model.fit(
+    distributed.fit(  # model.fit, also on a cluster (--strategy multi_worker).
+        model,
         train_data,
         validation_data=validation_data,
         epochs=config.epochs,
         callbacks=[
             keras.callbacks.BackupAndRestore(run.backup_dir),  # An interrupted fit resumes.
-            callbacks.ValidationEarlyStopping(patience=config.patience),  # Keeps the best epoch.
+            resumable.ResumableEarlyStopping(run.early_stopping_path, patience=config.patience),
             recorder.TrainingRecorder(run.history_path),  # Per-epoch history for the report.
             keras.callbacks.TensorBoard(run.tensorboard_dir, write_graph=False),
             *([scheduler] if scheduler is not None else []),  # Admits longer captions per epoch.

@@ -11,8 +11,8 @@ long run safe to interrupt.
 
 import keras
 
-from common.experiment import skeleton, training
-from common.nn import callbacks, losses, recorder, schedules
+from common.experiment import distributed, skeleton, training
+from common.nn import losses, recorder, resumable, schedules
 from projects.image_classification import ablations
 from projects.image_classification import model as model_lib
 
@@ -67,13 +67,14 @@ def train_model(config, datasets, run):
     probe = datasets.probe(config)
     model = model_lib.build_model(config)
     compile_model(model, config, datasets)
-    model.fit(
+    distributed.fit(  # model.fit, also on a cluster (--strategy multi_worker).
+        model,
         train_data,
         validation_data=validation_data,
         epochs=config.epochs,
         callbacks=[
             keras.callbacks.BackupAndRestore(run.backup_dir),  # An interrupted fit resumes.
-            callbacks.ValidationEarlyStopping(patience=config.patience),  # Keeps the best epoch.
+            resumable.ResumableEarlyStopping(run.early_stopping_path, patience=config.patience),
             recorder.TrainingRecorder(run.history_path, probe_data=probe),  # For the report.
             keras.callbacks.TensorBoard(run.tensorboard_dir, write_graph=False),
         ],

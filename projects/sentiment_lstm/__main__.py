@@ -24,6 +24,7 @@ PROJECT = skeleton.Project(
     hyperparameters=model.hyperparameters,
     compile_model=train.compile_model,
     predict=predict.predict,
+    batch_predictor=predict.batch_scorer,
 )
 
 if __name__ == "__main__":

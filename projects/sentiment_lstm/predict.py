@@ -16,6 +16,7 @@ from projects.sentiment_lstm import data, model
 
 PROJECT = "sentiment_lstm"
 PREDICTOR_FILE = "predictor.keras"
+NO_WORDS = "nan\tno words"  # predict --file's line for a text with no word to score.
 
 
 def save_predictor(folder, trained, config, datasets):
@@ -76,3 +77,28 @@ def predict(config, workdir, *, text, preset="custom"):
         "label": label,
         "summary": f"P(positive) = {value:.3f}: {label}",
     }
+
+
+def batch_scorer(config, workdir, *, preset="custom"):
+    """The CLI's `predict --file`: loads the model once and returns `score(texts)`, which gives
+    one line per text, in order: "P(positive)<TAB>label" ("0.9731\tpositive"), or
+    "nan<TAB>no words" for a text with no word once HTML and punctuation are removed (an empty
+    line included), so output line N always answers input line N."""
+    predictor = training.load_model_file(predictor_path(config, workdir, preset))
+
+    def score(texts):
+        words = data.standardize_review(tf.constant(list(texts))).numpy()
+        # Every text goes through the model, so each full batch has one shape (no retracing);
+        # the values of texts with no words are dropped.
+        values = predictor.predict_on_batch(tf.constant(list(texts)))[:, 0].tolist()
+        return [
+            result_line(value) if text.split() else NO_WORDS
+            for text, value in zip(words, values, strict=True)
+        ]
+
+    return score
+
+
+def result_line(value):
+    """One line of `predict --file`'s output: the probability and the label, tab separated."""
+    return f"{value:.4f}\t{'positive' if value >= 0.5 else 'negative'}"

@@ -15,8 +15,8 @@ import dataclasses
 
 import keras
 
-from common.experiment import skeleton, training
-from common.nn import callbacks, gradients, recorder, schedules
+from common.experiment import distributed, skeleton, training
+from common.nn import gradients, recorder, resumable, schedules
 from projects.sentiment_lstm import model as model_lib
 from projects.sentiment_lstm import predict
 
@@ -126,13 +126,14 @@ def train_model(config, datasets, run):
     model = model_lib.build_model(config, datasets.train_texts)
     compile_model(model, config, datasets)
     steps = gradients.StepRecorder()  # Loss and gradient norm of every step, for the report.
-    model.fit(
+    distributed.fit(  # model.fit, also on a cluster (--strategy multi_worker).
+        model,
         train_data,
         validation_data=validation_data,
         epochs=config.epochs,
         callbacks=[
             keras.callbacks.BackupAndRestore(run.backup_dir),  # An interrupted fit resumes.
-            callbacks.ValidationEarlyStopping(patience=config.patience),  # Keeps the best epoch.
+            resumable.ResumableEarlyStopping(run.early_stopping_path, patience=config.patience),
             recorder.TrainingRecorder(run.history_path),  # For the report.
             *([steps] if config.variant == "recurrent" else []),
             *([curriculum] if curriculum is not None else []),  # Admits more reviews each epoch.

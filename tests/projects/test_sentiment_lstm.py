@@ -2,6 +2,7 @@
 curriculum, the plan, the tuner, a smoke run with its rebuilt report, and predict."""
 
 import dataclasses
+import io
 import json
 import types
 
@@ -253,7 +254,7 @@ def test_tuner_runs_two_trials_then_resumes_without_repeating(offline_sample_onl
 
 
 def test_smoke_run_writes_the_report_rebuilds_it_and_predict_uses_its_model(
-    offline_sample_only, tmp_path
+    offline_sample_only, tmp_path, capsys, monkeypatch
 ):
     config = smoke_config(ablations=("attention",))
     results, html, rebuilt = conftest.run_and_rebuild(sentiment_main.PROJECT, config, tmp_path)
@@ -276,6 +277,37 @@ def test_smoke_run_writes_the_report_rebuilds_it_and_predict_uses_its_model(
     assert 0.0 <= result["probability"] <= 1.0 and result["label"] in ("positive", "negative")
     with pytest.raises(ValueError, match="no words"):
         predict.predict(config, tmp_path / "runs", text="<br /> ...", preset="smoke")
+    check_predict_file(config, tmp_path, capsys, monkeypatch)
+
+
+def check_predict_file(config, tmp_path, capsys, monkeypatch):
+    """`predict --file` scores each line in input order, across batches, with the one-text
+    command's numbers; a line with no words gets "nan<TAB>no words"; '-' reads standard input."""
+    texts = ["A wonderful film", "", "Dull, dull, dull.", "<br /> ...", "I loved every minute"]
+    path = tmp_path / "reviews.txt"
+    path.write_text("\n".join(texts) + "\n")
+    flags = ["predict", "--preset", "smoke", "--set", "ablations=attention"]
+    flags += ["--workdir", str(tmp_path / "runs"), "--batch-size", "2"]
+    capsys.readouterr()
+    assert sentiment_main.cli.main(sentiment_main.PROJECT, [*flags, "--file", str(path)]) == 0
+    captured = capsys.readouterr()
+    lines = captured.out.splitlines()
+    assert len(lines) == len(texts) and "scored 5 lines" in captured.err
+    for text, line in zip(texts, lines, strict=True):
+        if text in ("", "<br /> ..."):
+            assert line == "nan\tno words"
+            continue
+        expected = predict.predict(config, tmp_path / "runs", text=text, preset="smoke")
+        value, label = line.split("\t")
+        assert label == expected["label"]
+        assert float(value) == pytest.approx(expected["probability"], abs=1e-4)
+    monkeypatch.setattr("sys.stdin", io.StringIO("\n".join(texts)))  # No final newline.
+    assert sentiment_main.cli.main(sentiment_main.PROJECT, [*flags, "--file", "-"]) == 0
+    assert capsys.readouterr().out.splitlines() == lines
+    assert sentiment_main.cli.main(sentiment_main.PROJECT, [*flags, "--file", "nowhere.txt"]) == 2
+    assert "No file to score at --file nowhere.txt" in capsys.readouterr().err
+    assert sentiment_main.cli.main(sentiment_main.PROJECT, [*flags, "--file", "-", "text"]) == 2
+    assert "Give TEXT or --file, not both" in capsys.readouterr().err
 
 
 def test_predict_on_empty_input_or_without_a_model_is_a_clear_error(tmp_path, capsys):

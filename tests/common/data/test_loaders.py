@@ -305,3 +305,27 @@ def test_random_map_gets_a_fresh_stateless_seed_per_batch_and_repeats_with_the_s
     np.testing.assert_array_equal(first[1], second[1])
     assert not np.allclose(first[0], first[1])  # A new draw every epoch.
     assert len(np.unique(first[0])) == first[0].size  # A new draw for every batch.
+
+
+def test_data_dir_with_spaces_and_unicode_is_read_like_any_other(tmp_path):
+    folder = fashion_copy(tmp_path / "mes données é 数据" / "fashion mnist")
+    images = loaders.load_fashion_mnist(folder, allow_download=False)
+    sample = loaders.load_fashion_mnist(loaders.sample_dir(), allow_download=False)
+    assert np.array_equal(images.train_images, sample.train_images)
+    assert images.source.fingerprint == sample.source.fingerprint
+
+
+def test_images_of_the_wrong_size_are_a_format_error_and_other_modes_are_converted(tmp_path):
+    root = tmp_path / "cifar10"
+    for split in ("train", "test"):
+        for name in loaders.CLASS_NAMES["cifar10"]:
+            (root / split / name).mkdir(parents=True)
+            PIL.Image.new("RGB", (32, 32)).save(root / split / name / "1.png")
+    PIL.Image.new("RGBA", (32, 32), (9, 9, 9, 0)).save(root / "train" / "cat" / "2.png")
+    PIL.Image.new("L", (32, 32), 7).save(root / "train" / "dog" / "2.png")
+    images = loaders.load_cifar10(tmp_path, allow_download=False)
+    assert images.train_images.shape[1:] == (32, 32, 3)
+    assert {9, 7} <= set(np.unique(images.train_images).tolist())
+    PIL.Image.new("L", (28, 28)).save(root / "test" / "cat" / "3.png")  # A Fashion-MNIST image.
+    with pytest.raises(errors.DataFormatError, match=r"3.png has shape \(28, 28, 3\), expected"):
+        loaders.load_cifar10(tmp_path, allow_download=False)

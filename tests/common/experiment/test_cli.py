@@ -1,10 +1,14 @@
 """The shared command line: flags, presets, overrides and argparse-style errors."""
 
 import dataclasses
+import pathlib
+import shutil
 
+import keras
 import pytest
 
-from common.experiment import cli
+from common.data import loaders
+from common.experiment import cli, training
 from projects.adversarial_regularization import __main__ as adversarial_regularization
 
 PROJECT = adversarial_regularization.PROJECT
@@ -46,6 +50,8 @@ def test_help_lists_every_config_field_and_preset(capsys):
         (["--epochs", "0"], "must be at least 1"),
         (["--epochs", "ten"], "expected a whole number"),
         (["--seed", "-1"], "must be at least 0"),
+        (["--set", "epochs=abc"], "Config field 'epochs' expects int; got 'abc'"),
+        (["--set", "epochs=-1"], "epochs must be at least 1. Received: epochs=-1"),
         (["--set", "learnin_rate=1"], "Unknown config field 'learnin_rate'"),
         (["--set", "clean_weight=2"], "clean_weight must be in"),
         (["--set", "variants=base,fgsm"], "variants must be among"),
@@ -72,6 +78,38 @@ def test_missing_data_is_one_clear_message(tmp_path, monkeypatch, capsys):
     )
     assert code == 2
     assert "No Fashion-MNIST found" in capsys.readouterr().err
+
+
+def run_cli(argv, capsys, project=PROJECT):
+    """Runs the command line in-process; returns (exit code, standard error)."""
+    code = cli.main(project, argv)
+    return code, capsys.readouterr().err
+
+
+def test_missing_or_corrupt_data_folder_is_exit_2_with_one_paragraph(tmp_path, capsys):
+    flags = ["--preset", "smoke", "--out", str(tmp_path / "out"), "--workdir", str(tmp_path)]
+    code, err = run_cli([*flags, "--data-dir", str(tmp_path / "no such folder")], capsys)
+    assert code == 2 and "no such folder: folder does not exist" in err
+    folder = tmp_path / "truncated"
+    shutil.copytree(loaders.sample_dir() / "fashion-mnist", folder)
+    archive = folder / "train-images-idx3-ubyte.gz"
+    archive.write_bytes(archive.read_bytes()[:3000])  # A download cut short.
+    code, err = run_cli([*flags, "--data-dir", str(folder)], capsys)
+    assert code == 2 and "train-images-idx3-ubyte.gz is not a readable .gz file" in err
+    assert "Traceback" not in err and err.strip().startswith("error:")
+
+
+def load_model_predict(config, workdir, *, text, preset):
+    training.load_model_file(pathlib.Path(workdir) / text)
+
+
+def test_predict_refuses_a_model_with_a_lambda_layer(tmp_path, capsys):
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Lambda(lambda x: x + 1)])
+    model.save(tmp_path / "lambda.keras")
+    project = dataclasses.replace(PROJECT, name="loading", predict=load_model_predict)
+    argv = ["predict", "--preset", "smoke", "--workdir", str(tmp_path), "lambda.keras"]
+    code, err = run_cli(argv, capsys, project)
+    assert code == 2 and "error: Refused to load the model" in err and "Traceback" not in err
 
 
 def fake_predict(config, workdir, *, text, preset):
@@ -102,3 +140,45 @@ def test_predict_is_listed_only_for_projects_that_have_it(capsys):
     with pytest.raises(SystemExit):
         cli.main(PREDICTING, ["--help"])
     assert "`predict --help`" in capsys.readouterr().out
+
+
+class CountingInput:
+    """Standard input that counts the lines handed out so far."""
+
+    def __init__(self, lines):
+        self.lines, self.read = lines, 0
+
+    def __iter__(self):
+        for line in self.lines:
+            self.read += 1
+            yield line
+
+
+def test_predict_file_streams_stdin_in_batches_and_keeps_the_order(monkeypatch, capsys):
+    stream = CountingInput([f"review {n}\n" for n in range(7)])
+    batches = []
+
+    def batch_predictor(config, workdir, *, preset):
+        def score(texts):
+            batches.append(list(texts))
+            assert stream.read <= sum(map(len, batches)) + 1  # Read ahead: one line at most.
+            return [text.upper() for text in texts]
+
+        return score
+
+    monkeypatch.setattr("sys.stdin", stream)
+    project = dataclasses.replace(PREDICTING, batch_predictor=batch_predictor)
+    assert (
+        cli.main(project, ["predict", "--preset", "smoke", "--file", "-", "--batch-size", "3"]) == 0
+    )
+    assert [len(batch) for batch in batches] == [3, 3, 1]
+    captured = capsys.readouterr()
+    assert captured.out.splitlines() == [f"REVIEW {n}" for n in range(7)]
+    assert "scored 7 lines" in captured.err
+
+
+def test_predict_file_needs_a_project_that_scores_batches(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(PREDICTING, ["predict", "--preset", "smoke", "--file", "-"])
+    assert exit_info.value.code == 2
+    assert "--file is not supported" in capsys.readouterr().err

@@ -111,3 +111,21 @@ def test_broken_model_file_gets_a_clear_message(tmp_path):
         training.load_model_file(path)
     with pytest.raises(FileNotFoundError, match="No saved model"):
         training.load_model_file(tmp_path / "missing.keras")
+
+
+def test_model_files_with_code_or_unknown_classes_are_refused_in_safe_mode(tmp_path):
+    lambda_model = keras.Sequential([keras.Input((3,)), keras.layers.Lambda(lambda x: x * 2)])
+    lambda_model.save(tmp_path / "lambda.keras")
+
+    @keras.saving.register_keras_serializable(package="test_training")
+    class Mystery(keras.layers.Layer):
+        def call(self, inputs):
+            return inputs
+
+    keras.Sequential([keras.Input((3,)), Mystery()]).save(tmp_path / "mystery.keras")
+    del keras.saving.get_custom_objects()["test_training>Mystery"]  # Unknown when loading.
+    for name in ("lambda.keras", "mystery.keras"):
+        with pytest.raises(ValueError, match="Refused to load the model") as caught:
+            training.load_model_file(tmp_path / name)
+        message = str(caught.value)
+        assert "\n" not in message and "train the model again" in message

@@ -4,6 +4,7 @@ import csv
 import html.parser
 import json
 import os
+import shutil
 
 import matplotlib
 
@@ -294,3 +295,26 @@ def test_run_metadata_outside_a_git_repo(tmp_path, monkeypatch):
     assert {"cpu_vector_extensions", "onednn"} <= set(hardware)
     assert hardware["peak_memory_mb"] is None or hardware["peak_memory_mb"] > 0
     json.dumps(metadata, allow_nan=False)  # plain JSON all the way down
+
+
+def test_index_never_links_the_folders_a_killed_write_leaves(tmp_path):
+    write(Report("demo", "First version"), tmp_path / "demo")
+    # A process killed mid-write leaves its staging folder, maybe already holding metrics.json,
+    # or (killed between the two renames) the previous report set aside.
+    for leftover in (".demo.tmp-abc123", ".demo.old-abc123"):
+        shutil.copytree(tmp_path / "demo", tmp_path / leftover)
+    text = write_index(tmp_path).read_text()
+    assert 'href="demo/index.html"' in text
+    assert ".tmp-" not in text and ".old-" not in text
+
+
+def test_markup_in_folder_names_and_headlines_stays_text_in_the_index(tmp_path):
+    evil = '"><img src=x onerror=alert(2)>'
+    report = Report(f"demo {evil}", f"Title {evil}")
+    report.add_metric(f"accuracy {evil}", 0.5, headline=True)
+    write(report, tmp_path / evil)
+    text = write_index(tmp_path).read_text()
+    parse(text)
+    assert "<img" not in text and "onerror=alert(2)>" not in text
+    assert "&lt;img src=x onerror=alert(2)&gt;" in text
+    assert 'href="%22%3E%3Cimg%20src%3Dx%20onerror%3Dalert%282%29%3E/index.html"' in text
