@@ -250,7 +250,7 @@ def dispatch(project, arguments, config):
     else:
         results, path = skeleton.run(
             project, config, workdir=workdir, reports_dir=out, preset=arguments.preset,
-            fresh=arguments.fresh, strategy=arguments.strategy,
+            fresh=arguments.fresh, strategy=getattr(arguments, "strategy", "default"),
         )  # fmt: skip
         if results is None:
             return f"\n{project.name}: training done on this worker; the chief writes the report."
