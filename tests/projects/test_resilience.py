@@ -76,6 +76,12 @@ def environment(folder):
     }
 
 
+def restore_ctrl_c():
+    """A child inherits an ignored SIGINT (a shell's background job, some CI runners): give it
+    the default a terminal gives, so Ctrl-C reaches the run as it would a user's."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def start(project, folder, flags, kill=False, signal_name="SIGKILL"):
     """Starts `python -m projects.<project> FLAGS`, or the variant that sends itself a signal."""
     if kill:
@@ -86,7 +92,7 @@ def start(project, folder, flags, kill=False, signal_name="SIGKILL"):
         argv = [sys.executable, "-m", f"projects.{project}", *flags]
     return subprocess.Popen(
         argv, cwd=ROOT, env=environment(folder), stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, text=True,
+        stderr=subprocess.PIPE, text=True, preexec_fn=restore_ctrl_c,
     )  # fmt: skip
 
 
