@@ -192,12 +192,18 @@ def test_bad_magic_number_and_truncated_gzip(tmp_path):
         loaders.load_fashion_mnist(tmp_path / "fashion2", allow_download=False)
 
 
-def test_broken_png_and_missing_class_folder(tmp_path):
+def tiny_cifar_folder(tmp_path):
+    """A CIFAR-10 PNG layout with one black 32x32 image per class and split."""
     root = tmp_path / "cifar10"
     for split in ("train", "test"):
         for name in loaders.CLASS_NAMES["cifar10"]:
             (root / split / name).mkdir(parents=True)
             PIL.Image.new("RGB", (32, 32)).save(root / split / name / "1.png")
+    return root
+
+
+def test_broken_png_and_missing_class_folder(tmp_path):
+    root = tiny_cifar_folder(tmp_path)
     (root / "test" / "truck" / "2.png").write_bytes(b"not a png")
     with pytest.raises(errors.DataFormatError, match="2.png"):
         loaders.load_cifar10(tmp_path, allow_download=False)
@@ -316,11 +322,7 @@ def test_data_dir_with_spaces_and_unicode_is_read_like_any_other(tmp_path):
 
 
 def test_images_of_the_wrong_size_are_a_format_error_and_other_modes_are_converted(tmp_path):
-    root = tmp_path / "cifar10"
-    for split in ("train", "test"):
-        for name in loaders.CLASS_NAMES["cifar10"]:
-            (root / split / name).mkdir(parents=True)
-            PIL.Image.new("RGB", (32, 32)).save(root / split / name / "1.png")
+    root = tiny_cifar_folder(tmp_path)
     PIL.Image.new("RGBA", (32, 32), (9, 9, 9, 0)).save(root / "train" / "cat" / "2.png")
     PIL.Image.new("L", (32, 32), 7).save(root / "train" / "dog" / "2.png")
     images = loaders.load_cifar10(tmp_path, allow_download=False)
