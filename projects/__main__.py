@@ -9,7 +9,7 @@ import argparse
 import dataclasses
 import sys
 
-from common.experiment import cli
+from common.experiment import cli, flags
 from common.report import readme_table
 from projects.adversarial_regularization import __main__ as adversarial_regularization
 from projects.denoising_autoencoder import __main__ as denoising_autoencoder
@@ -51,7 +51,7 @@ def main(argv=None):
     parser.add_argument(
         "--only", action="append", default=[], help="Run only this project (repeatable)."
     )
-    cli.add_common_flags(parser)
+    flags.add_common_flags(parser)
     arguments = parser.parse_args(argv)
     if arguments.command == "list":
         for project in PROJECTS:

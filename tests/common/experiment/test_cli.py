@@ -3,19 +3,21 @@
 import dataclasses
 import pathlib
 import shutil
+import subprocess
+import sys
 
 import keras
 import pytest
 
 from common.data import loaders
-from common.experiment import cli, training
+from common.experiment import cli, flags, training
 from projects.adversarial_regularization import __main__ as adversarial_regularization
 
 PROJECT = adversarial_regularization.PROJECT
 
 
 def parse(argv):
-    parser = cli.build_parser(PROJECT)
+    parser = flags.build_parser(PROJECT)
     arguments = parser.parse_args(argv)
     return cli.make_config(PROJECT, arguments)
 
@@ -182,3 +184,35 @@ def test_predict_file_needs_a_project_that_scores_batches(capsys):
         cli.main(PREDICTING, ["predict", "--preset", "smoke", "--file", "-"])
     assert exit_info.value.code == 2
     assert "--file is not supported" in capsys.readouterr().err
+
+
+UPPER_CASE_SCORER = """
+import dataclasses, sys
+from common.experiment import cli
+from projects.adversarial_regularization import __main__ as project_main
+
+def batch_predictor(config, workdir, *, preset):
+    return lambda texts: [text.upper() for text in texts]
+
+project = dataclasses.replace(
+    project_main.PROJECT, name="upper", predict=print, batch_predictor=batch_predictor
+)
+sys.exit(cli.main(project, ["predict", "--preset", "smoke", "--file", sys.argv[1]]))
+"""
+
+
+def test_predict_file_into_a_closed_pipe_ends_quietly(tmp_path):
+    """`predict --file big.txt | head -n 1`: the reader leaves early, which is no error."""
+    path = tmp_path / "lines.txt"
+    path.write_text("".join(f"review {n}\n" for n in range(200_000)))
+    process = subprocess.Popen(
+        [sys.executable, "-c", UPPER_CASE_SCORER, str(path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=pathlib.Path(__file__).parents[3],
+    )
+    assert process.stdout.readline() == b"REVIEW 0\n"
+    process.stdout.close()  # As `head` does once it has its line.
+    error = process.stderr.read().decode()
+    assert process.wait(timeout=120) == 0, error
+    assert "Traceback" not in error and "BrokenPipe" not in error
