@@ -87,6 +87,7 @@ def build_parser(project):
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     names = ["train", "report", "tune"] + (["predict"] if project.predict else [])
+    noun = project.predict_input
     commands = parser.add_subparsers(dest="command", metavar="{" + ",".join(names) + "}")
     shared = dict(epilog=epilog, formatter_class=argparse.RawDescriptionHelpFormatter)
     train = commands.add_parser(
@@ -94,7 +95,7 @@ def build_parser(project):
         help="Train, evaluate and write the report (the default command).",
         description=f"{project.description}\n\nTrain (the default command; `report --help` "
         "rebuilds a report from saved results, `tune --help` describes the tuner search"
-        + ("; `predict --help` scoring a text with the trained model" if project.predict else "")
+        + (f"; `predict --help` the trained model on a new {noun}" if project.predict else "")
         + ").",
         **shared,
     )
@@ -133,17 +134,17 @@ def build_parser(project):
     if project.predict:
         predict = commands.add_parser(
             "predict",
-            help="Score a text with the model a train run with the same flags saved.",
-            description="Score TEXT with the model saved by `train` with the same flags "
-            "(preset, --set, --workdir). TEXT '-' reads it from standard input; --file scores "
-            "a file (or standard input) one line per text.",
+            help=f"Run the model a train run with the same flags saved on a new {noun}.",
+            description=f"Run the model saved by `train` with the same flags (preset, --set, "
+            f"--workdir) on a new {noun}: TEXT ('-' reads it from standard input), or --file, "
+            f"a file (or standard input) with one {noun} per line.",
             **shared,
         )
         add_common_flags(predict)
-        predict.add_argument("text", nargs="*", help="The text to score (words are joined).")
+        predict.add_argument("text", nargs="*", help=f"The {noun} (words are joined).")
         predict.add_argument(
             "--file",
-            help="Score every line of this file ('-': standard input), streamed in batches; "
+            help=f"Read one {noun} per line from this file ('-': standard input), in batches; "
             "one result per line on standard output, in input order.",
         )
         predict.add_argument(

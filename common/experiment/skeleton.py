@@ -13,6 +13,7 @@ in `reports/` change only when asked to (`--out reports`, `make reports`).
 
 import dataclasses
 import datetime
+import json
 import pathlib
 import time
 import typing
@@ -49,6 +50,7 @@ class Project:
     # batch_predictor(config, workdir, preset=...) -> score(texts) -> one result line per text,
     # in order: `predict --file` streams a file through it one batch at a time.
     batch_predictor: typing.Callable | None = None
+    predict_input: str = "text"  # What `predict` reads, for its help: "text", "image file".
     # data.py: (config, datasets) -> the config the loaded data calls for (e.g. the size of a
     # vocabulary learned from it); None: the config as given.
     adapt_config: typing.Callable | None = None
@@ -129,6 +131,22 @@ def run(project, config, *, workdir="runs", reports_dir=DEFAULT_REPORTS, preset=
 def results_folder(project, config, workdir, preset):
     """Where `run` with this preset and config saves its results."""
     return training.run_dir(workdir, project.name, preset, config) / "results"
+
+
+def tested_model_folder(project_name, config, workdir, preset):
+    """The folder of the model that the run with this preset and config tested (for `predict`);
+    FileNotFoundError naming the command that trains it when there is none."""
+    folder = training.run_dir(workdir, project_name, preset, config)
+    metrics_path = folder / "results" / results_lib.METRICS_FILE
+    if not metrics_path.exists():
+        raise FileNotFoundError(
+            f"No trained model for this preset and config ({metrics_path} is missing). Train it "
+            f"first with the same flags: python -m projects.{project_name} --preset {preset} "
+            "(plus the same --set, --workdir and --data-dir options)."
+        )
+    saved = json.loads(metrics_path.read_text(encoding="utf-8"))
+    tested = saved["metrics"].get("tested_model") or saved["plan"].get("headline")
+    return folder / tested
 
 
 def rebuild_report(project, folder, reports_dir=DEFAULT_REPORTS):

@@ -1,13 +1,14 @@
-"""python -m projects.image_captioning [train|report|tune] --preset smoke|quick|full ...
+"""python -m projects.image_captioning [train|report|tune|predict] --preset smoke|quick|full ...
 
 The project's parts, in the order a run uses them: config, data (readers, captions, shapes),
-the plan and the recipe (train.py), the model, decoding, the evaluation and the report.
+the plan and the recipe (train.py), the model, decoding, the evaluation and the report;
+predict captions new photos.
 """
 
 import sys
 
 from common.experiment import cli, skeleton
-from projects.image_captioning import config, data, evaluate, model, report, train
+from projects.image_captioning import config, data, evaluate, model, predict, report, train
 
 PROJECT = skeleton.Project(
     name="image_captioning",
@@ -25,6 +26,9 @@ PROJECT = skeleton.Project(
     compile_model=train.compile_model,
     tuner_objective=("val_loss", "min"),
     adapt_config=data.adapt_config,
+    predict=predict.predict,
+    batch_predictor=predict.batch_captioner,
+    predict_input="image file",
 )
 
 if __name__ == "__main__":

@@ -181,10 +181,12 @@ def feature_cache_path(datasets, split):
     return locate.cache_dir() / "features" / f"lite0-{split}-{digest.hexdigest()[:16]}.npy"
 
 
-def extract_features(images):
+def extract_features(images, encoder=None):
     """EfficientNet-Lite0's last feature grid of `images` (uint8), computed now in batches of
-    `FEATURE_BATCH`: float16 (N, cells, 1,280), the frozen encoder's whole work."""
-    encoder = efficientnet.pretrained(images.shape[1:], include_top=False)
+    `FEATURE_BATCH`: float16 (N, cells, 1,280), the frozen encoder's whole work. `encoder`: one
+    built already by `efficientnet.pretrained(..., include_top=False)` (else built here)."""
+    if encoder is None:
+        encoder = efficientnet.pretrained(images.shape[1:], include_top=False)
     grids = [
         encoder.predict(efficientnet.preprocess(images[start : start + FEATURE_BATCH]), verbose=0)
         for start in range(0, len(images), FEATURE_BATCH)

@@ -52,13 +52,18 @@ def decode_images(paths, size):
         locate.progress(f"decoding {len(paths):,} photos at {size}x{size}")
     images = np.empty((len(paths), size, size, 3), np.uint8)
     for index, path in enumerate(paths):
-        try:
-            with PIL.Image.open(path) as image:
-                resized = image.convert("RGB").resize((size, size), PIL.Image.BICUBIC)
-        except (OSError, SyntaxError, ValueError) as error:
-            raise locate.format_error(path, f"is not a readable image ({error})") from error
-        images[index] = np.asarray(resized)
+        images[index] = decode_image(path, size)
     return images
+
+
+def decode_image(path, size):
+    """One photo as uint8 (size, size, 3), RGB, stretched to a square (bicubic); a clear
+    DataFormatError when the file is not a readable image."""
+    try:
+        with PIL.Image.open(path) as image:
+            return np.asarray(image.convert("RGB").resize((size, size), PIL.Image.BICUBIC))
+    except (OSError, SyntaxError, ValueError) as error:
+        raise locate.format_error(path, f"is not a readable image ({error})") from error
 
 
 def read_shapes(config, is_sample=False):

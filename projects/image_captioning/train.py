@@ -15,6 +15,7 @@ import keras
 from common.experiment import distributed, skeleton, training
 from common.nn import recorder, resumable, schedules
 from projects.image_captioning import model as model_lib
+from projects.image_captioning import predict
 
 ROWS = {
     "attention": ("attention over the grid", {"attention": False}, "last state only"),
@@ -106,6 +107,7 @@ def train_model(config, datasets, run):
         ],
         verbose=training.VERBOSE,
     )
+    predict.save_vocabulary(run.folder, datasets.vocabulary)  # Ids back to words, for `predict`.
     if scheduler is not None:
         run.notes["curriculum"] = {
             "fractions": scheduler.fractions,

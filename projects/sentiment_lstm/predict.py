@@ -5,13 +5,11 @@ one file that reads raw text (a baseline reads raw text already); `predict` find
 same preset and config that trained it, and the model that run tested in its saved results.
 """
 
-import json
 import pathlib
 
 import tensorflow as tf
 
-from common.experiment import results as results_lib
-from common.experiment import training
+from common.experiment import skeleton, training
 from projects.sentiment_lstm import data, model
 
 PROJECT = "sentiment_lstm"
@@ -53,17 +51,9 @@ def probability(predictor, text):
 
 def predictor_path(config, workdir, preset):
     """The text-in model the run with this preset and config tested (nothing is created)."""
-    folder = training.run_dir(workdir, PROJECT, preset, config)
-    metrics_path = folder / "results" / results_lib.METRICS_FILE
-    if not metrics_path.exists():
-        raise FileNotFoundError(
-            f"No trained model for this preset and config ({metrics_path} is missing). Train it "
-            f"first with the same flags: python -m projects.sentiment_lstm --preset {preset} "
-            "(plus the same --set, --workdir and --data-dir options)."
-        )
-    tested = json.loads(metrics_path.read_text())["metrics"]["tested_model"]
-    predictor = folder / tested / PREDICTOR_FILE
-    return predictor if predictor.exists() else folder / tested / training.MODEL_FILE
+    folder = skeleton.tested_model_folder(PROJECT, config, workdir, preset)
+    predictor = folder / PREDICTOR_FILE
+    return predictor if predictor.exists() else folder / training.MODEL_FILE
 
 
 def predict(config, workdir, *, text, preset="custom"):

@@ -2,6 +2,7 @@
 readers, masks, attention, decoding, BLEU, a run rebuilt from its results, the tuner."""
 
 import dataclasses
+import json
 import math
 import types
 
@@ -264,3 +265,39 @@ def test_decoders_never_write_unknown_padding_or_start():
     captions, _ = decode.greedy(fake, images, vocabulary, max_words=5)
     assert captions == [[4, 3]] * 3
     assert decode.beam_search(fake, images, vocabulary, max_words=5, width=2) == [[4, 3]] * 3
+
+
+def test_predict_captions_image_files_as_the_run_captioned_its_test_images(
+    tmp_path, offline_sample_only, capsys
+):
+    """`predict photo.png` writes the same beam caption the run wrote for that test image, and
+    `predict --file` answers each line in order, unreadable images included."""
+    flags = ["--preset", "smoke", "--set", "ablations=", "--workdir", str(tmp_path / "runs")]
+    flags += ["--out", str(tmp_path / "reports")]
+    assert main.cli.main(main.PROJECT, ["predict", *flags, "photo.png"]) == 2
+    assert "No trained model for this preset and config" in capsys.readouterr().err
+    assert main.cli.main(main.PROJECT, flags) == 0
+    (metrics_path,) = (tmp_path / "runs").glob("image_captioning/*/results/metrics.json")
+    run_caption = json.loads(metrics_path.read_text())["metrics"]["examples"][0]["beam"]
+    datasets = data.load_datasets(smoke_config())  # The same generated shapes.
+    photo = tmp_path / "test image 0.png"  # A space in the name, too.
+    PIL.Image.fromarray(datasets.images["test"][0]).save(photo)
+    capsys.readouterr()
+    assert main.cli.main(main.PROJECT, ["predict", *flags, str(photo)]) == 0
+    assert capsys.readouterr().out.strip() == f"{photo}: {run_caption}"
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(b"not an image")
+    listing = tmp_path / "photos.txt"
+    listing.write_text(f"{photo}\n{tmp_path / 'missing.png'}\n{broken}\n{photo}\n")
+    argv = ["predict", *flags, "--file", str(listing), "--batch-size", "3"]
+    assert main.cli.main(main.PROJECT, argv) == 0
+    lines = [line.split("\t") for line in capsys.readouterr().out.splitlines()]
+    assert [path for path, _ in lines] == [
+        str(photo),
+        str(tmp_path / "missing.png"),
+        str(broken),
+        str(photo),
+    ]
+    assert lines[0][1] == lines[3][1] == run_caption  # Across two batches.
+    assert lines[1][1].startswith("ERROR: No image file at")
+    assert lines[2][1].startswith("ERROR: ") and "not a readable image" in lines[2][1]
