@@ -57,9 +57,9 @@ class ModelRun:
     """Where one model's training keeps its state, handed to the project's `train_model`.
 
     `train_model` passes `backup_dir` to `keras.callbacks.BackupAndRestore`, `history_path` to
-    `TrainingRecorder`, `early_stopping_path` to `ResumableEarlyStopping` and `tensorboard_dir`
-    to `keras.callbacks.TensorBoard`; `notes` takes anything else worth keeping for the report
-    (e.g. a curriculum's pacing), JSON-friendly.
+    `TrainingRecorder`, `early_stopping_path` to `ResumableEarlyStopping`, `random_state_path`
+    to `ResumableRandomness` and `tensorboard_dir` to `keras.callbacks.TensorBoard`; `notes`
+    takes anything else worth keeping for the report (e.g. a curriculum's pacing), JSON-friendly.
     """
 
     name: str
@@ -78,6 +78,11 @@ class ModelRun:
     def early_stopping_path(self):
         """`ResumableEarlyStopping`'s memory (best epoch, weights), so it survives a kill too."""
         return self.folder / "early_stopping.json"
+
+    @property
+    def random_state_path(self):
+        """`ResumableRandomness`' seed-generator states, so a resumed fit draws as before."""
+        return self.folder / "random_state.json"
 
     @property
     def tensorboard_dir(self):

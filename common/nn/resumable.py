@@ -84,3 +84,85 @@ class ResumableEarlyStopping(callbacks.ValidationEarlyStopping):
 
     def get_config(self):
         return {**super().get_config(), "path": str(self.path)}
+
+
+# Keras 3.15's `fit` opens two iterators of the training data per epoch: one ahead, at the end
+# of each epoch, then a fresh one at the start of the next (`EpochIterator`); each new iterator
+# of a pipeline shuffled with `reshuffle_each_iteration=True` deals the next order. Checked by
+# tests/common/nn/test_resumable.py, which fails if a Keras release changes the count.
+ITERATORS_PER_EPOCH = 2
+
+
+@keras.saving.register_keras_serializable(package="dlfb")
+class ResumableRandomness(keras.callbacks.Callback):
+    """Gives a resumed fit the random streams an uninterrupted one would have had.
+
+    A backup of the weights leaves out two random streams. The shuffled data: a pipeline that
+    reshuffles at each iteration deals the epochs' orders one after another, so a new process
+    would deal epoch 0's order again. The layers' seed generators (dropout masks, noise layers,
+    random attack starts): `model.weights` omits their states. This callback saves those
+    states after every epoch and, when `BackupAndRestore` resumes at epoch k, restores them and
+    opens (without reading) as many iterators of the training data as the k finished epochs
+    opened, so the resumed epochs see the same examples in the same order with the same noise.
+    A pipeline that repeats inside an epoch (a curriculum's) draws orders at its own pace and
+    is not restored; the seed generators still are. Put it after `BackupAndRestore` and after
+    every callback that draws random numbers at an epoch's end (a recorder probing the
+    gradients through dropout), so that the state it keeps is the one the next epoch starts
+    from.
+
+    Example:
+
+    ```python
+    model.fit(train_data, epochs=20, callbacks=[
+        keras.callbacks.BackupAndRestore("run/backup"),  # First: it sets the resumed epoch.
+        # ... other callbacks ...
+        ResumableRandomness("run/random_state.json", train_data),  # Last (see below).
+    ])
+    ```
+
+    Args:
+        path: JSON file of the seed generators' states and the epoch they follow.
+        train_data: The `tf.data.Dataset` given to `fit` (the same object).
+    """
+
+    def __init__(self, path, train_data=None):
+        super().__init__()
+        self.path = pathlib.Path(path)
+        self.train_data = train_data
+
+    def on_train_begin(self, logs=None):
+        resumed_at = getattr(self.model, "_initial_epoch", None) or 0
+        state = self._read_state()
+        if not resumed_at or state is None or state["epoch"] != resumed_at - 1:
+            return
+        generators = seed_generator_states(self.model)
+        if len(generators) == len(state["seeds"]):
+            for variable, value in zip(generators, state["seeds"], strict=True):
+                variable.assign(np.asarray(value, dtype=variable.dtype))
+        if self.train_data is not None:
+            for _ in range(ITERATORS_PER_EPOCH * resumed_at):
+                iter(self.train_data)  # Opened, never read: it only draws the next order.
+
+    def on_epoch_end(self, epoch, logs=None):
+        seeds = [np.asarray(variable).tolist() for variable in seed_generator_states(self.model)]
+        temporary = self.path.with_name(f".{self.path.name}.tmp")
+        temporary.write_text(json.dumps({"epoch": epoch, "seeds": seeds}))
+        os.replace(temporary, self.path)
+
+    def on_train_end(self, logs=None):
+        self.path.unlink(missing_ok=True)  # Finished: nothing is left to resume.
+
+    def _read_state(self):
+        try:
+            state = json.loads(self.path.read_text())
+        except (OSError, ValueError):
+            return None
+        return state if isinstance(state, dict) and {"epoch", "seeds"} <= state.keys() else None
+
+    def get_config(self):
+        return {"path": str(self.path)}
+
+
+def seed_generator_states(model):
+    """The state variables of every `keras.random.SeedGenerator` the model tracks, in order."""
+    return [variable for variable in model.variables if variable.name == "seed_generator_state"]

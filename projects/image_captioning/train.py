@@ -104,6 +104,8 @@ def train_model(config, datasets, run):
             recorder.TrainingRecorder(run.history_path),  # Per-epoch history for the report.
             keras.callbacks.TensorBoard(run.tensorboard_dir, write_graph=False),
             *([scheduler] if scheduler is not None else []),  # Admits longer captions per epoch.
+            # Last: it keeps the random state after every callback drew from it.
+            resumable.ResumableRandomness(run.random_state_path, train_data),
         ],
         verbose=training.VERBOSE,
     )

@@ -77,6 +77,8 @@ def train_model(config, datasets, run):
             resumable.ResumableEarlyStopping(run.early_stopping_path, patience=config.patience),
             recorder.TrainingRecorder(run.history_path, probe_data=probe),  # For the report.
             keras.callbacks.TensorBoard(run.tensorboard_dir, write_graph=False),
+            # Last: it keeps the random state after every callback drew from it.
+            resumable.ResumableRandomness(run.random_state_path, train_data),
         ],
         verbose=training.VERBOSE,
     )

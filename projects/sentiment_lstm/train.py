@@ -138,6 +138,8 @@ def train_model(config, datasets, run):
             *([steps] if config.variant == "recurrent" else []),
             *([curriculum] if curriculum is not None else []),  # Admits more reviews each epoch.
             keras.callbacks.TensorBoard(run.tensorboard_dir, write_graph=False),
+            # Last: it keeps the random state after every callback drew from it.
+            resumable.ResumableRandomness(run.random_state_path, train_data),
         ],
         verbose=training.VERBOSE,
     )

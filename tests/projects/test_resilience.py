@@ -4,10 +4,11 @@ For each project, two uninterrupted smoke runs (two epochs) must give identical 
 same seed, the same metrics, in two processes. A third run of the same command is killed with
 SIGKILL in the middle of its second epoch (a real signal, sent by the process to itself from
 inside `fit`, so the moment is exact), then the command is run again: it must resume from the
-finished epoch, its report must cover both epochs, its first epoch must equal the reference's,
-and its second must come close (the data order and random draws after the kill are not
-restored; README "Crash safety, measured"). Ctrl-C (a real SIGINT) must stop a run with the
-message that says how to resume. The runs of one project go in parallel to save wall time.
+finished epoch, its report must cover both epochs, and every number must equal the
+reference's (the data order and the seed generators are restored too), but for the sentiment
+LSTM, whose data order is not restored: its second epoch must come close. Ctrl-C (a real
+SIGINT) must stop a run with the message that says how to resume. The runs of one project go
+in parallel to save wall time.
 """
 
 import json
@@ -58,6 +59,9 @@ sys.argv = [sys.argv[0]] + sys.argv[2:]
 runpy.run_module(PROJECT, run_name="__main__")
 """
 TIMING_WORDS = ("time", "seconds", "per_second", "elapsed")
+# The sentiment LSTM's batches come from a curriculum pipeline that repeats inside an epoch,
+# whose shuffles `ResumableRandomness` does not replay (its seed generators it does restore).
+ORDER_NOT_RESTORED = ("sentiment_lstm",)
 
 
 def command(project, folder, *extra):
@@ -159,9 +163,10 @@ def test_kill_9_then_rerun_resumes_and_two_runs_give_the_same_numbers(project, t
     clocks = [key for key in history if any(word in key for word in TIMING_WORDS)]
     before_kill = {key: values[0] for key, values in history.items() if key not in clocks}
     assert before_kill == {key: reference[key][0] for key in before_kill}
-    # After the kill the data order and random draws start again (see README "Crash safety"),
-    # so epoch 2 is close to, not equal to, the uninterrupted run's.
-    assert history["val_loss"][1] == pytest.approx(reference["val_loss"][1], rel=0.02)
+    if project in ORDER_NOT_RESTORED:  # Its pipeline repeats inside an epoch: a new order.
+        assert history["val_loss"][1] == pytest.approx(reference["val_loss"][1], rel=0.02)
+    else:  # The same data order and random draws (ResumableRandomness): the same run.
+        assert measured(resumed) == measured(whole)
     used = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu_seconds = used.ru_utime + used.ru_stime - cpu.ru_utime - cpu.ru_stime
     print(

@@ -1,6 +1,10 @@
-"""Early stopping across a kill: the best weights and the patience count survive on disk."""
+"""Across a kill: early stopping's best weights and patience count survive on disk, and a
+resumed fit deals the same data order and random draws as an uninterrupted one."""
 
+import keras
 import numpy as np
+import pytest
+import tensorflow as tf
 
 from common.nn import resumable
 
@@ -52,3 +56,54 @@ def test_state_of_another_fit_is_ignored(tmp_path):
         assert stopper.best_epoch is None and stopper.wait == 0
     path.write_text("{broken")
     assert start(path, FakeModel(5, initial_epoch=1)).best_epoch is None
+
+
+class Interrupt(Exception):
+    pass
+
+
+class InterruptAfterEpoch(keras.callbacks.Callback):
+    """Stops the fit, as a kill would, once epoch `epoch` is backed up."""
+
+    def __init__(self, epoch):
+        super().__init__()
+        self.epoch = epoch
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch == self.epoch:
+            raise Interrupt()
+
+
+def train(folder, restore, interrupt_after=None):
+    """Four epochs of a small net with dropout on reshuffled data; a fresh start each call, as a
+    new process would make. Returns the final weights."""
+    keras.utils.set_random_seed(0)
+    x = np.random.default_rng(0).normal(size=(200, 4)).astype("float32")
+    y = (x.sum(axis=1) > 0).astype("float32")
+    data = tf.data.Dataset.from_tensor_slices((x, y)).shuffle(200, seed=0).batch(32)
+    model = keras.Sequential([
+        keras.Input((4,)), keras.layers.Dense(8, activation="relu"), keras.layers.Dropout(0.5),
+        keras.layers.Dense(1, activation="sigmoid"),
+    ])  # fmt: skip
+    model.compile(optimizer="adam", loss="binary_crossentropy")
+    callbacks = [keras.callbacks.BackupAndRestore(str(folder / "backup"))]
+    if restore:
+        callbacks.append(resumable.ResumableRandomness(folder / "random.json", data))
+    if interrupt_after is not None:
+        callbacks.append(InterruptAfterEpoch(interrupt_after))
+    model.fit(data, epochs=4, callbacks=callbacks, verbose=0)
+    return model.get_weights()
+
+
+@pytest.mark.parametrize("restore", [True, False])
+def test_a_resumed_fit_draws_what_an_uninterrupted_one_draws(tmp_path, restore):
+    """With the callback, kill-and-resume ends with exactly the uninterrupted weights; without
+    it, the resumed epochs see a new data order and new dropout masks (a control: the test can
+    fail). Also guards `ITERATORS_PER_EPOCH` against a Keras release that changes it."""
+    whole = train(tmp_path / "whole", restore)
+    with pytest.raises(Interrupt):
+        train(tmp_path / "killed", restore, interrupt_after=1)
+    resumed = train(tmp_path / "killed", restore)
+    same = all(np.array_equal(a, b) for a, b in zip(whole, resumed, strict=True))
+    assert same == restore
+    assert not (tmp_path / "killed" / "random.json").exists()  # Finished: nothing to resume.
