@@ -1,6 +1,7 @@
 """Fetching a data set with tensorflow-datasets, after checking that the download server answers."""
 
 import os
+import pathlib
 import socket
 
 import numpy as np
@@ -22,15 +23,26 @@ def network_problem():
         return f"offline (cannot reach {DOWNLOAD_HOST[0]}: {error})"
 
 
+def prepared_earlier(name):
+    """Whether tensorflow-datasets' folder ($TFDS_DATA_DIR, else ~/tensorflow_datasets) holds a
+    prepared copy of `name` (a `dataset_info.json` under `name/`), checked without tfds."""
+    root = pathlib.Path(os.environ.get("TFDS_DATA_DIR") or "~/tensorflow_datasets").expanduser()
+    return any((root / name).glob("**/dataset_info.json"))
+
+
 def load_tfds(name, check_network=network_problem):
     """Load `name` with tensorflow-datasets (downloading it if online) as numpy arrays.
 
     `check_network` returns None when online, else why not (see `network_problem`). Raises
     errors.NotHere with the reason when tensorflow-datasets cannot provide it.
     """
+    offline = check_network()
+    if offline and not prepared_earlier(name):
+        # Nothing tfds could load: say so at once, without its import (seconds) and its
+        # warnings about the folders it looked in.
+        raise errors.NotHere(f"{offline}, and not prepared earlier")
     import tensorflow_datasets as tfds  # imported here: slow, and needed only for downloads
 
-    offline = check_network()
     try:
         splits = tfds.load(name, split=["train", "test"], as_supervised=True, download=not offline)
     except Exception as error:  # tfds fails in many ways (network, missing files); all mean "no"

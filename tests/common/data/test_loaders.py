@@ -15,7 +15,7 @@ import pytest
 import tensorflow as tf
 import tensorflow_datasets as tfds
 
-from common.data import errors, loaders, locate, pipeline, readers
+from common.data import downloads, errors, loaders, locate, pipeline, readers
 
 FASHION_FILES = (
     "train-images-idx3-ubyte.gz",
@@ -221,6 +221,27 @@ def test_download_with_tensorflow_datasets(monkeypatch):
     assert images.train_images.shape == (12, 28, 28, 1) and images.test_labels.shape == (12,)
     assert images.train_labels.dtype == np.int32
     assert texts.train_texts.shape == (12,) and isinstance(texts.train_texts[0], str)
+
+
+def test_offline_without_a_prepared_copy_is_not_here_without_asking_tfds(monkeypatch, tmp_path):
+    """Offline, tfds is not even asked (it would only warn about folders that do not exist)."""
+
+    calls = []
+
+    def load(*arguments, **options):
+        calls.append(arguments)
+        raise ValueError("not prepared")  # What tfds would say, after its warnings.
+
+    monkeypatch.setenv("TFDS_DATA_DIR", str(tmp_path / "tfds"))
+    monkeypatch.setattr(tfds, "load", load)
+    with pytest.raises(errors.NotHere, match=r"offline \(test\), and not prepared earlier"):
+        downloads.load_tfds("fashion_mnist", lambda: "offline (test)")
+    assert calls == []
+    prepared = tmp_path / "tfds" / "fashion_mnist" / "3.0.1"
+    prepared.mkdir(parents=True)
+    (prepared / "dataset_info.json").write_text("{}")
+    assert downloads.prepared_earlier("fashion_mnist")
+    assert not downloads.prepared_earlier("imdb_reviews")
 
 
 def test_split_validation_is_stratified_and_deterministic():
