@@ -186,6 +186,9 @@ def multi_worker_fit(model, strategy, train_data, validation_data, epochs, callb
             for batch in distribute(strategy, validation_data):
                 test_step(batch)
             logs.update({f"val_{name}": value for name, value in to_floats(read_metrics()).items()})
+        # One more iterator, never read: `fit` opens two per epoch, so counting the same way,
+        # `ResumableRandomness` replays the data order after a resume on a cluster too.
+        iter(train_data)
         callbacks.on_epoch_end(epoch, logs)
         if model.stop_training:  # The same decision everywhere: the logs are global.
             break
