@@ -15,7 +15,7 @@ from common.report import index
 START = "<!-- results-table:start (written by `python -m projects readme`; do not edit) -->"
 END = "<!-- results-table:end -->"
 # The score a benchmark entry is ranked by, the first of these it has.
-BENCHMARK_SCORES = ("pgd_accuracy", "test_psnr", "test_accuracy_with_tta", "test_accuracy")
+BENCHMARK_SCORES = ("pgd_accuracy", "test_psnr", "test_accuracy_with_tta", "test_accuracy", "bleu4")
 HEADER = (
     "| report | headline (test set, used once) | preset, data | commit | benchmark "
     "(same machine, one run; file) |\n|---|---|---|---|---|"
@@ -23,10 +23,28 @@ HEADER = (
 
 
 def report_rows(root):
-    """One row per published report under `root/reports`, top-level ones first."""
+    """One row per published report under `root/reports`, top-level ones first, then one per
+    project that has benchmark files but no published report yet."""
     reports = pathlib.Path(root) / "reports"
     paths = [*sorted(reports.glob("*/metrics.json")), *sorted(reports.glob("*/*/metrics.json"))]
-    return [report_row(path, reports, root) for path in paths]
+    rows = [report_row(path, reports, root) for path in paths]
+    published = {path.parent.name for path in reports.glob("*/metrics.json")}
+    for project in sorted(benchmarked_projects(pathlib.Path(root)) - published):
+        cell = benchmark_cell(pathlib.Path(root), project)
+        rows.append(f"| {project} (no published report yet) | — | — | — | {cell} |")
+    return rows
+
+
+def benchmarked_projects(root):
+    """The projects with a benchmark file (`<project>.json` or `<project>_<variant>.json`)."""
+    projects = [path.name for path in (root / "projects").glob("*") if path.is_dir()]
+    stems = [path.stem for path in (root / "benchmarks" / "results").glob("*.json")]
+    return {
+        project
+        for project in projects
+        for stem in stems
+        if stem == project or stem.startswith(f"{project}_")
+    }
 
 
 def report_row(path, reports, root):
@@ -53,16 +71,19 @@ def benchmark_cell(root, project):
         data = json.loads(path.read_text(encoding="utf-8"))
         entries = []
         for result in data.get("results", []):
-            key = next((key for key in BENCHMARK_SCORES if key in result), None)
+            scores = {**(result.get("beam") or {}), **result}  # Captions: the beam's scores.
+            key = next((key for key in BENCHMARK_SCORES if key in scores), None)
             if key is not None:
-                entries.append(f"{result['name']}: {key} {format_score(key, result[key])}")
+                entries.append(f"{result['name']}: {key} {format_score(key, scores[key])}")
         if entries:
             cells.append("; ".join(entries) + f" (`{path.relative_to(root).as_posix()}`)")
     return "<br>".join(cells) or "—"
 
 
 def format_score(key, value):
-    return f"{value:.2f} dB" if key.endswith("psnr") else f"{value:.4f}"
+    if key.endswith("psnr"):
+        return f"{value:.2f} dB"
+    return f"{value:.1f}" if key.startswith("bleu") else f"{value:.4f}"
 
 
 def table(root):

@@ -42,6 +42,23 @@ def test_table_reads_reports_and_benchmarks(tmp_path):
     assert "**0.8712**" in lines[3] and "(bundled sample)" in lines[3] and lines[3].endswith("— |")
 
 
+def test_a_benchmarked_project_without_a_report_gets_its_own_row(tmp_path):
+    write_report(tmp_path, "image_classification", 0.9338)
+    for project in ("image_classification", "image_captioning"):
+        (tmp_path / "projects" / project).mkdir(parents=True)
+    results = tmp_path / "benchmarks" / "results"
+    results.mkdir(parents=True)
+    benchmark = {"results": [{"name": "ours", "bleu1": 57.44, "bleu4": 16.84}]}
+    (results / "image_captioning.json").write_text(json.dumps(benchmark))
+    (results / "sentiment_predict.json").write_text(json.dumps({"results": []}))  # No project.
+
+    lines = readme_table.table(tmp_path).splitlines()
+
+    assert len(lines) == 4
+    assert lines[3].startswith("| image_captioning (no published report yet) |")
+    assert "ours: bleu4 16.8 (`benchmarks/results/image_captioning.json`)" in lines[3]
+
+
 def test_rewrite_replaces_only_between_markers():
     text = f"intro\n{readme_table.START}\nold table\n{readme_table.END}\noutro\n"
 
