@@ -32,7 +32,8 @@ def add_examples(report, config, results):
         colors += wrong_in_red(grid["adversarial_predictions"], truth)
         report.add_text(f"{model_name}:")
         report.add_image_grid(
-            images, labels, caption="Clean / perturbation / adversarial, with predictions.",
+            images, labels,
+            caption=f"Clean / perturbation / adversarial, with predictions: {model_name}.",
             columns=len(truth), label_colors=colors, computed_by=evaluate.example_grid,
         )  # fmt: skip
 

@@ -40,7 +40,8 @@ def add_image_grids(report, results):
         report.add_image_grid(
             np.concatenate([images for _, images in rows]),
             [label for label, images in rows for _ in images],
-            caption="Noisy test images, what each denoiser makes of them, and the originals.",
+            caption="Noisy test images, what each denoiser makes of them, and the originals: "
+            f"{kind.replace('_', '-')} noise, level {level:g}.",
             columns=len(clean),
             computed_by=evaluate.image_grids,
         )
@@ -71,7 +72,7 @@ def add_sparsity(report, config, results):
             plots.histogram(
                 results.arrays[f"codes/{name}"], bins=60, title=name, xlabel="code activation h_j"
             ),
-            caption="Code activations h_j of every test image.",
+            caption=f"Code activations h_j of every test image: {name}.",
             computed_by=codes.code_activations,
             drawn_by=plots.histogram,
         )
@@ -101,7 +102,8 @@ def add_code_projections(report, results):
                 class_names,
                 title=f"{name}: codes on the first two principal components",
             ),
-            caption="Codes of test images on their first two principal components, by class.",
+            caption="Codes of test images on their first two principal components, by class: "
+            f"{name}.",
             computed_by=codes.code_projections,
             drawn_by=plots.scatter_2d,
         )

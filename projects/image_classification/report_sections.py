@@ -30,8 +30,8 @@ NOTES = {
     "head's.",
 }
 CURVE_CAPTIONS = {
-    "loss": "Training loss per epoch, every row on one plot.",
-    "val_loss": "Validation loss per epoch, every row on one plot.",
+    "loss": "Training loss per epoch, every row on one plot",
+    "val_loss": "Validation loss per epoch, every row on one plot",
 }
 
 
@@ -133,9 +133,14 @@ def add_table(report, ablation, rows, results):
     report.add_table(
         columns,
         table,
-        caption="Validation numbers at each model's kept epoch.",
+        caption=f"Validation numbers at each model's kept epoch ({short_title(ablation)}).",
         computed_by=evaluate.summarize,
     )
+
+
+def short_title(ablation):
+    """ "Hidden units" of "Hidden units: ReLU vs ...": each caption names its own section."""
+    return ablations.TITLES[ablation].split(":")[0]
 
 
 def add_plots(report, ablation, rows, results):
@@ -150,7 +155,8 @@ def add_plots(report, ablation, rows, results):
                 for _, n in rows
             ],
         ),
-        caption="Validation accuracy per row, with parameters (p) and wall time.",
+        caption="Validation accuracy per row, with parameters (p) and wall time "
+        f"({short_title(ablation)}).",
         computed_by=evaluate.summarize,
         drawn_by=plots.bar_chart,
     )
@@ -180,7 +186,7 @@ def add_plots(report, ablation, rows, results):
             {label: history[key] for label, history in histories.items()},
             key.replace("_", " "),
         ),
-        caption=CURVE_CAPTIONS[key],
+        caption=f"{CURVE_CAPTIONS[key]} ({short_title(ablation)}).",
         computed_by=recorder.TrainingRecorder,
         drawn_by=plots.compare_curves,
     )

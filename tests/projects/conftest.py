@@ -48,10 +48,14 @@ def run_and_rebuild(project, config, tmp_path):
 
 
 def check_figures_name_their_code(html, project):
-    """Every figure names the function that computed it; every caption is a literal string of
-    the project's or common's source, so grep finds the code from the page."""
+    """Every figure names the function that computed it; every caption begins with a literal
+    string of the project's or common's source, so grep finds the code from the page; no two
+    figures share a caption."""
     figures = re.findall(r"<figure>.*?</figure>", html, flags=re.S)
     assert figures
+    captions = [re.search(r"</b> (.*?)<span", f, flags=re.S).group(1).strip() for f in figures]
+    repeated = {caption for caption in captions if captions.count(caption) > 1}
+    assert not repeated, f"figures sharing a caption: {repeated}"
     sources = "\n".join(
         path.read_text() for path in [*ROOT.glob(f"projects/{project.name}/*.py")]
     ) + "\n".join(path.read_text() for path in ROOT.glob("common/**/*.py"))
