@@ -26,11 +26,17 @@ def labelled_subset(labels, count, seed):
 
 
 class LinearProbe:
-    """A softmax classifier on standardized frozen features: logistic regression (Section 5.7)."""
+    """A softmax classifier on standardized frozen features: logistic regression (Section 5.7).
+
+    Each feature is divided by its training standard deviation, but never by less than a tenth
+    of a typical feature's (the median over features that vary): a code unit that is dead on
+    every training image (std 0) or fires once would otherwise turn a tiny test activation into
+    a value of thousands and swamp the probe's decision.
+    """
 
     def __init__(self, features, labels, num_classes, config):
         self.mean = features.mean(axis=0)
-        self.scale = features.std(axis=0) + 1e-6
+        self.scale = feature_scale(features)
         keras.utils.set_random_seed(config.seed)
         self.model = keras.Sequential(
             [keras.Input((features.shape[1],)), keras.layers.Dense(num_classes)]
@@ -52,6 +58,14 @@ class LinearProbe:
     def accuracy(self, features, labels):
         logits = codes.apply(self.model, self.standardize(features))
         return float(np.mean(np.argmax(logits, axis=1) == labels))
+
+
+def feature_scale(features):
+    """Per-feature standard deviations, floored at 0.1 x the median of those above zero."""
+    std = features.std(axis=0)
+    varying = std[std > 0]
+    floor = 0.1 * float(np.median(varying)) if varying.size else 1.0
+    return np.maximum(std, floor)
 
 
 def probe_table(encoders, datasets, config):
