@@ -58,7 +58,7 @@ class Config(config_lib.BaseConfig):
     curve_examples: int = 1000  # Test images per point of the robustness curves.
     curve_pgd_steps: int = 10
     gradient_images: int = 1000  # Test images on which the input-gradient norm is measured.
-    # Test images scored, the first in file order (None: all 10,000). Every attack of every
+    # Test images scored, a seeded random subset (None: all 10,000). Every attack of every
     # model on the whole test set is most of a quick run's time.
     test_limit: int | None = None
     example_images: int = 8  # Test images shown clean, perturbed and attacked, per model.

@@ -73,7 +73,7 @@ def add_noise(sigma):
 
 def load_datasets(config):
     """Loads Fashion-MNIST as named by `config`: stratified validation split, optional limits
-    (`train_limit`; `test_limit`: the first test images, in the file's order)."""
+    (`train_limit`; `test_limit`: a seeded random subset of the test set, in its order)."""
     images = loaders.load_fashion_mnist(config.data_dir, allow_sample=config.allow_sample_data)
     (train_x, train_y), (val_x, val_y) = pipeline.split_and_limit(
         images.train_images,
@@ -82,13 +82,18 @@ def load_datasets(config):
         seed=config.seed,
         limit=config.train_limit,
     )
+    # A seeded random subset, as for train_limit: the first images of a test set sorted by
+    # class (CIFAR-10's folders are) would hold a few classes only.
+    test_x, test_y = pipeline.seeded_subset(
+        images.test_images, images.test_labels, limit=config.test_limit, seed=config.seed
+    )
     return Datasets(
         train_images=pipeline.to_float(train_x),
         train_labels=train_y,
         validation_images=pipeline.to_float(val_x),
         validation_labels=val_y,
-        test_images=pipeline.to_float(images.test_images[: config.test_limit]),
-        test_labels=images.test_labels[: config.test_limit],
+        test_images=pipeline.to_float(test_x),
+        test_labels=test_y,
         class_names=images.class_names,
         source=images.source,
     )

@@ -88,7 +88,7 @@ class Config(config_lib.BaseConfig):
     noise_sigma: float = 0.5  # The Gaussian denoisers' training noise and the test noise.
     salt_pepper_amount: float = 0.2  # Probability that a pixel turns black or white.
     masking_fraction: float = 0.3  # Probability that a pixel is set to zero.
-    test_limit: int | None = None  # The first test images scored (None: all 10,000).
+    test_limit: int | None = None  # Test images scored, a seeded subset (None: all).
     evaluation_sigmas: tuple[float, ...] = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
     grid_sigmas: tuple[float, ...] = (0.3, 0.5, 0.7)  # Gaussian levels of the image grids.
     grid_images: int = 8  # Test images per grid row (the first of each class).

@@ -87,7 +87,7 @@ class Datasets:
 
 def load_datasets(config):
     """Loads the data named by `config`; validation is carved from train, test is left untouched
-    (`test_limit` keeps its first images, in the file's order)."""
+    (`test_limit` keeps a seeded random subset of it, in the file's order)."""
     images = LOADERS[config.dataset](config.data_dir, allow_sample=config.allow_sample_data)
     (train_x, train_y), (val_x, val_y) = pipeline.split_and_limit(
         images.train_images,
@@ -99,14 +99,19 @@ def load_datasets(config):
     shuffled = pipeline.make_pipeline(
         train_x, None, batch_size=config.batch_size, shuffle=True, seed=config.seed, map_fn=as_pair
     )
+    # A seeded random subset: CIFAR-10's test folders are sorted by class, so the first
+    # `test_limit` images would hold three classes of ten.
+    test_x, test_y = pipeline.seeded_subset(
+        images.test_images, images.test_labels, limit=config.test_limit, seed=config.seed
+    )
     return Datasets(
         shuffled=shuffled,
         train_images=train_x,
         train_labels=train_y,
         validation_images=pipeline.to_float(val_x),
         validation_labels=val_y,
-        test_images=pipeline.to_float(images.test_images[: config.test_limit]),
-        test_labels=images.test_labels[: config.test_limit],
+        test_images=pipeline.to_float(test_x),
+        test_labels=test_y,
         class_names=images.class_names,
         source=images.source,
         batch_size=config.batch_size,

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from common.data import loaders
+from common.data import loaders, pipeline
 from common.experiment import config as config_lib
 from projects.adversarial_regularization import __main__ as main
 from projects.adversarial_regularization import attacks, data, model, regularizer, train
@@ -230,12 +230,17 @@ def test_config_rejects_bad_values():
             smoke_config(**bad)
 
 
-def test_test_limit_keeps_the_first_test_images(sample_datasets, monkeypatch, tmp_path):
+def test_test_limit_keeps_a_seeded_subset_with_every_class(sample_datasets, monkeypatch, tmp_path):
     monkeypatch.setenv("DLFB_DATA_DIR", str(loaders.sample_dir()))
     monkeypatch.setenv("DLFB_CACHE_DIR", str(tmp_path))
-    limited = data.load_datasets(dataclasses.replace(SAMPLE, test_limit=100))
-    np.testing.assert_array_equal(limited.test_labels, sample_datasets.test_labels[:100])
-    np.testing.assert_array_equal(limited.test_images, sample_datasets.test_images[:100])
+    config = dataclasses.replace(SAMPLE, test_limit=100)
+    limited = data.load_datasets(config)
+    images, labels = pipeline.seeded_subset(
+        sample_datasets.test_images, sample_datasets.test_labels, limit=100, seed=config.seed
+    )
+    np.testing.assert_array_equal(limited.test_labels, labels)
+    np.testing.assert_array_equal(limited.test_images, images)
+    assert len(np.unique(limited.test_labels)) == 10
 
 
 def test_training_plan_changes_one_thing_per_sweep_model():

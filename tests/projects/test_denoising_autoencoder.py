@@ -9,6 +9,7 @@ import pytest
 import tensorflow as tf
 
 from common.data import loaders as common_data
+from common.data import pipeline
 from common.experiment import config as config_lib
 from projects.denoising_autoencoder import __main__ as main
 from projects.denoising_autoencoder import (
@@ -325,13 +326,23 @@ def test_config_rejects_bad_values_with_what_it_received():
         unet.unet_encoder((30, 30, 1), 4, 2)
 
 
-def test_test_limit_keeps_the_first_test_images(sample_datasets, monkeypatch, tmp_path):
+def test_test_limit_keeps_a_seeded_subset_with_every_class(sample_datasets, monkeypatch, tmp_path):
+    """Not the first images: CIFAR-10's test folders are sorted by class, and their first 3,000
+    held three classes of ten (the quick preset's probes then scored below chance)."""
     monkeypatch.setenv("DLFB_DATA_DIR", str(common_data.sample_dir()))
     monkeypatch.setenv("DLFB_CACHE_DIR", str(tmp_path))
-    limited = data.load_datasets(smoke_config(test_limit=100))
+    config = smoke_config(test_limit=100)
+    limited = data.load_datasets(config)
     assert len(sample_datasets.test_labels) > 100
-    np.testing.assert_array_equal(limited.test_labels, sample_datasets.test_labels[:100])
-    np.testing.assert_array_equal(limited.test_images, sample_datasets.test_images[:100])
+    images, labels = pipeline.seeded_subset(
+        sample_datasets.test_images, sample_datasets.test_labels, limit=100, seed=config.seed
+    )
+    np.testing.assert_array_equal(limited.test_labels, labels)
+    np.testing.assert_array_equal(limited.test_images, images)
+    assert len(np.unique(limited.test_labels)) == 10
+    _, sorted_subset = pipeline.seeded_subset(np.arange(1000), np.repeat(np.arange(10), 100),
+                                              limit=300, seed=0)  # fmt: skip
+    assert len(np.unique(sorted_subset)) == 10
 
 
 def test_plan_is_the_run_config_with_fields_changed():
