@@ -109,8 +109,10 @@ def test_a_chief_and_two_workers_share_one_search_and_no_trial_runs_twice(tmp_pa
     assert all("trials done (the chief writes the report)" in text for text in outputs)
     # Each worker trained the trials it was given in its own folder; none trained one twice.
     ran = [trained_trials(tmp_path / f"tuner{n}") for n in range(2)]
+    # Not necessarily one each: a worker that finishes its trial before the other one asks
+    # takes the next too (seen once in a fresh clone: [2, 0]). Both took part: each was told
+    # by the chief that the search is over (above).
     assert not ran[0] & ran[1], ran
-    assert [len(trials) for trials in ran] == [1, 1], ran  # Both waited, so each got one.
     states = trial_states(tmp_path / "chief")  # The chief's oracle holds the search's state.
     assert len(states) == TRIALS and all(status == "COMPLETED" for status, _ in states.values())
     assert ran[0] | ran[1] == {f"trial_{trial_id}" for trial_id in states}
