@@ -1,4 +1,5 @@
-"""Attention pooling (book Section 12.4.5.1): a learned, masked weighted average over time steps."""
+"""Attention (book Section 12.4.5.1): attention pooling, a learned, masked weighted average over
+time steps, and position embeddings that let content-based attention find places."""
 
 import keras
 from keras import ops
@@ -95,4 +96,57 @@ class AttentionPooling(keras.layers.Layer):
             "units": self.units,
             "return_weights": self.return_weights,
             "kernel_initializer": keras.initializers.serialize(self.kernel_initializer),
+        }
+
+
+@keras.saving.register_keras_serializable(package="dlfb")
+class PositionEmbedding(keras.layers.Layer):
+    """Adds a learned vector to each position of a sequence, so that content-based attention
+    can also ask *where*.
+
+    Attention scores each position by its content alone (Section 12.4.5.1): two positions with
+    the same features get the same weight, wherever they are. A convolutional grid with a small
+    receptive field says what is in each cell but hardly where the cell is, so a decoder cannot
+    attend to "the next object to the right". Adding a learned vector per position, as the
+    Transformer does for words (Vaswani et al., 2017), puts the place into the features.
+
+    Formula:
+        y[b, i, :] = x[b, i, :] + P[i, :],  P of shape (positions, features), learned
+
+    Example:
+        >>> import numpy as np
+        >>> layer = PositionEmbedding(initializer="ones")
+        >>> keras.ops.convert_to_numpy(layer(np.zeros((2, 3, 4), "float32")))[0].tolist()
+        [[1.0, 1.0, 1.0, 1.0], [1.0, 1.0, 1.0, 1.0], [1.0, 1.0, 1.0, 1.0]]
+
+    Args:
+        initializer: Initializer of P. Defaults to `"glorot_uniform"`.
+        **kwargs: Base layer keyword arguments, such as `name` and `dtype`.
+    """
+
+    def __init__(self, initializer="glorot_uniform", **kwargs):
+        super().__init__(**kwargs)
+        self.initializer = keras.initializers.get(initializer)
+        self.supports_masking = True
+
+    def build(self, input_shape):
+        if len(input_shape) != 3 or None in input_shape[1:]:
+            raise ValueError(
+                "PositionEmbedding expects (batch, positions, features) with both sizes known, "
+                f"e.g. a flattened feature grid. Received: input_shape={input_shape}"
+            )
+        self.embeddings = self.add_weight(
+            shape=tuple(input_shape[1:]), initializer=self.initializer, name="embeddings"
+        )
+
+    def call(self, inputs):
+        return inputs + ops.cast(self.embeddings, inputs.dtype)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "initializer": keras.initializers.serialize(self.initializer),
         }

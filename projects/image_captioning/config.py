@@ -43,6 +43,7 @@ class Config(config_lib.BaseConfig):
     encoder: str = "efficientnet"  # The frozen pretrained grid, or "small" (trained end to end).
     small_filters: int = 32  # The small encoder's first block; each block doubles it.
     small_max_cells: int = 8  # Its stride-2 blocks stop at a grid this many cells a side.
+    small_positions: bool = True  # Add a learned vector per cell of its grid (say where it is).
     feature_units: int = 256  # Grid cells projected to this size (keys and values).
     cell: str = "lstm"
     units: int = 512

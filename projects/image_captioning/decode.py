@@ -15,6 +15,7 @@ import keras
 import numpy as np
 
 from projects.image_captioning import captions as captions_lib
+from projects.image_captioning import model as model_lib
 
 # Ids no decoder writes: <pad>, <unk> and <start> (the end token stays: it ends a caption).
 NEVER_WRITTEN = tuple(
@@ -32,10 +33,9 @@ class Decoder:
         self.config, self.attention = config, config.attention
         layer = model.get_layer
         states = [layer("init_h").output] + ([layer("init_c").output] * (config.cell == "lstm"))
-        self.encode = keras.Model(
-            model.input["image"], [layer("feature_projection").output, *states]
-        )
-        grid = keras.Input(shape=layer("feature_projection").output.shape[1:], name="grid")
+        grid = layer(model_lib.grid_layer(config)).output
+        self.encode = keras.Model(model.input["image"], [grid, *states])
+        grid = keras.Input(shape=grid.shape[1:], name="grid")
         word = keras.Input(shape=(1,), dtype="int32", name="word")
         inputs = [keras.Input(shape=(config.units,), name=f"state{i}") for i in range(len(states))]
         sequence, *new_states = layer("decoder")(layer("embedding")(word), initial_state=inputs)

@@ -16,7 +16,7 @@ import dataclasses
 
 import keras
 
-from common.nn import efficientnet
+from common.nn import attention, efficientnet
 
 CELLS = {"lstm": keras.layers.LSTM, "gru": keras.layers.GRU}
 
@@ -56,6 +56,8 @@ def build_model(config):
     grid = keras.layers.Dense(config.feature_units, activation="relu", name="feature_projection")(
         build_encoder(config)(image)
     )
+    if grid_layer(config) == "grid_positions":
+        grid = attention.PositionEmbedding(name="grid_positions")(grid)
     summary = keras.layers.GlobalAveragePooling1D(name="image_summary")(grid)
     states = [keras.layers.Dense(config.units, activation="tanh", name="init_h")(summary)]
     if config.cell == "lstm":
@@ -72,6 +74,14 @@ def build_model(config):
         outputs["remaining"] = keras.layers.Dense(1, name="remaining")(sequence)
     name = f"captioner_{config.encoder}_{config.cell}" + "_attention" * config.attention
     return keras.Model({"image": image, "words": words}, outputs, name=name)
+
+
+def grid_layer(config):
+    """The layer whose output the attention reads: the projected grid, plus a learned vector per
+    cell for the small encoder, whose cells see 15 pixels and so hardly know where they are
+    (EfficientNet's deep cells see the whole photo)."""
+    small = config.encoder == "small" and config.small_positions
+    return "grid_positions" if small else "feature_projection"
 
 
 def recurrent_layer(config):

@@ -191,6 +191,25 @@ def test_attention_weights_sum_to_one_and_width_one_beam_is_greedy(smoke_data):
     assert len(wider) == len(ids) and all(len(c) <= config.max_caption_words + 1 for c in wider)
 
 
+def test_step_decoder_gives_the_teacher_forced_probabilities(smoke_data):
+    """One word at a time, the decoder shares every layer of the trained model (the small
+    encoder's grid positions included), so it gives the probabilities teacher forcing gives."""
+    config, datasets = smoke_data
+    keras.utils.set_random_seed(2)
+    network = model.build_model(config)
+    assert network.get_layer("grid_positions") is not None
+    decoder = decode.Decoder(network, config)
+    images = datasets.images["test"][:4]
+    words = np.random.default_rng(0).integers(4, config.vocabulary_size, (4, 5)).astype("int32")
+    words[:, 0] = datasets.vocabulary.start_id
+    forced = network.predict({"image": images, "words": words}, verbose=0)["next_word"]
+    forced[..., list(decode.NEVER_WRITTEN)] = 0.0
+    grid, *states = (keras.ops.convert_to_numpy(t) for t in decoder.encode(images))
+    for position in range(words.shape[1]):
+        stepped, states, _ = decoder.run_step(grid, words[:, position], states)
+        np.testing.assert_allclose(stepped, forced[:, position], rtol=1e-4, atol=1e-6)
+
+
 def test_length_head_learns_the_words_still_to_come(smoke_data):
     config, datasets = smoke_data
     config = dataclasses.replace(config, length_head=True, epochs=3)

@@ -1,4 +1,5 @@
-"""Tests for common/nn: Maxout, ModulatedReLU (layers.py), TiledConv2D, AttentionPooling."""
+"""Tests for common/nn: Maxout, ModulatedReLU (layers.py), TiledConv2D, AttentionPooling,
+PositionEmbedding."""
 
 import doctest
 
@@ -307,3 +308,34 @@ def test_attention_needs_a_sequence_of_states():
 
 def test_attention_passes_layer_checks(tmp_path):
     layer_testing.check_layer(attention.AttentionPooling, {"units": 4}, (3, 5, 6), (3, 6), tmp_path)
+
+
+# PositionEmbedding
+
+
+def test_position_embedding_adds_one_learned_vector_per_position():
+    inputs = np.arange(2 * 3 * 2, dtype="float32").reshape(2, 3, 2)
+    layer = attention.PositionEmbedding()
+    layer.build(inputs.shape)
+    table = np.array([[10.0, 0.0], [0.0, 20.0], [-1.0, -1.0]], "float32")
+    layer.embeddings.assign(table)
+    outputs = keras.ops.convert_to_numpy(layer(inputs))
+    np.testing.assert_array_equal(outputs, inputs + table[None])  # Same table for each image.
+    gradient = gradient_of_sum(layer, inputs, layer.embeddings)
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(gradient), np.full((3, 2), 2.0))
+
+
+def test_position_embedding_makes_equal_cells_distinguishable():
+    layer = attention.PositionEmbedding()
+    outputs = keras.ops.convert_to_numpy(layer(np.ones((1, 4, 8), "float32")))
+    assert len({tuple(row) for row in outputs[0].round(6)}) == 4
+
+
+@pytest.mark.parametrize("input_shape", [(2, 8), (2, None, 8), (2, 3, 3, 8)])
+def test_position_embedding_needs_known_positions_and_features(input_shape):
+    with pytest.raises(ValueError, match="Received: input_shape"):
+        attention.PositionEmbedding().build(input_shape)
+
+
+def test_position_embedding_passes_layer_checks(tmp_path):
+    layer_testing.check_layer(attention.PositionEmbedding, {}, (3, 5, 6), (3, 5, 6), tmp_path)
