@@ -12,6 +12,7 @@ BENCHMARKS = (
     "denoising_autoencoder",
     "adversarial_regularization",
     "image_captioning",
+    "image_captioning_shapes",
 )
 
 

@@ -1,5 +1,6 @@
-"""The image-captioning benchmark's second part: our decoder on the generated shapes set, whose
-captions are exact ("a red circle left of a blue square"), so that it measures what BLEU cannot.
+"""The image-captioning benchmark on the generated shapes set, whose captions are exact ("a red
+circle left of a blue square"), so that it measures what BLEU cannot; Flickr8k's race is
+`benchmarks/image_captioning.py`.
 
 The model is the project's headline with the small CNN encoder trained end to end (as the project
 trains it whenever the shapes set stands in for Flickr8k: EfficientNet's grid of a 64-pixel image
@@ -18,17 +19,38 @@ from benchmarks import runner
 from common.experiment import config as config_lib
 from common.experiment import training
 from common.nn import schedules
+from common.report import meta
 from projects.image_captioning import attention_checks, data, decode, evaluate, model, train
 from projects.image_captioning import config as project_config
 
+PROJECT = "image_captioning_shapes"
 BUDGET_SECONDS = {"smoke": 3, "quick": 120, "full": 600}  # Training, x cores.
 CLOCK = "process"
 SHAPES_LEARNING_RATE = 3e-3
 TARGETS = {"exact": 0.98, "mass_in_box": 0.5, "ratio_to_box_share": 3.0}
 
 
-def run(preset, data_dir=None, seed=0, cores=None):
-    """Trains the headline on the shapes set for the budget; returns its scores and checks."""
+def run(preset="full", data_dir=None, seed=0, output_dir=runner.RESULTS_DIR):
+    """Trains the headline on the shapes set for the budget; writes its scores and checks."""
+    start = time.perf_counter()
+    config, source, result = measure(preset, data_dir, seed)
+    document = {"project": PROJECT, "task": "shapes test captions, exactly right", **result}
+    document["metadata"] = meta.run_metadata(
+        config=config_lib.to_dict(config),
+        seed=seed,
+        preset=f"benchmark-{preset}",
+        data_source=source,
+        wall_time_seconds=time.perf_counter() - start,
+    )
+    page = f"# {PROJECT} benchmark\n\n{markdown_line(document)}\n\nMachine: "
+    page += (
+        f"{runner.machine(document['metadata'].get('hardware', {}))}; preset benchmark-{preset}.\n"
+    )
+    return runner.write_document(PROJECT, document, page, output_dir)
+
+
+def measure(preset, data_dir=None, seed=0, cores=None):
+    """(config, data source, scores and checks) of the headline trained for the budget."""
     config = config_lib.from_preset(
         project_config.Config,
         preset,
@@ -67,7 +89,7 @@ def run(preset, data_dir=None, seed=0, cores=None):
         "attention_landing": landing,
         "targets": TARGETS,
     }
-    return {**result, "targets_met": checks(result)}
+    return config, datasets.source.as_dict(), {**result, "targets_met": checks(result)}
 
 
 def train_for(config, datasets, seconds):

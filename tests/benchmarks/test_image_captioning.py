@@ -1,11 +1,12 @@
-"""The image-captioning benchmark: the keras-io transformer's decoder is causal, and the smoke
-preset runs end to end on the generated shapes set (no Flickr8k needed)."""
+"""The image-captioning benchmarks: the keras-io transformer's decoder is causal, and the smoke
+presets of the race and of the shapes benchmark run end to end on the generated shapes set (no
+Flickr8k needed)."""
 
 import json
 
 import numpy as np
 
-from benchmarks import image_captioning, keras_io_captioning
+from benchmarks import image_captioning, image_captioning_shapes, keras_io_captioning
 from common.experiment import config as config_lib
 from projects.image_captioning import config as project_config
 from projects.image_captioning import decode
@@ -46,7 +47,7 @@ def test_step_decoder_writes_the_captions_teacher_forcing_scores_highest():
     assert forced.argmax(axis=-1).tolist() == [c for c in greedy if len(c) == len(greedy[0])]
 
 
-def test_smoke_races_both_decoders_scores_baselines_and_the_shapes_set(tmp_path):
+def test_smoke_races_both_decoders_and_scores_baselines(tmp_path):
     path = image_captioning.run("smoke", output_dir=tmp_path / "results")
     document = json.loads(path.read_text())
     rows = {row["name"]: row for row in document["results"]}
@@ -65,9 +66,17 @@ def test_smoke_races_both_decoders_scores_baselines_and_the_shapes_set(tmp_path)
     assert document["feature_extraction"] == {"used": False, "encoder": "small"}
     assert set(document["targets_met"]) == {"bleu1", "bleu4", "above_baselines",
                                             "reference_above_baselines"}  # fmt: skip
-    shapes = document["shapes"]
-    assert 0.0 <= shapes["exact_beam"] <= 1.0 and shapes["train_cpu_seconds"] > 0
-    assert set(shapes["targets_met"]) == {"exact", "mass_in_box", "ratio_to_box_share"}
     assert document["metadata"]["preset"] == "benchmark-smoke"
     page = path.with_suffix(".md").read_text()
-    assert f"| {image_captioning.REFERENCE} |" in page and "Shapes set" in page
+    assert f"| {image_captioning.REFERENCE} |" in page and "image_captioning_shapes.md" in page
+
+
+def test_smoke_shapes_benchmark_writes_its_own_scores_and_checks(tmp_path):
+    path = image_captioning_shapes.run("smoke", output_dir=tmp_path / "results")
+    assert path.name == "image_captioning_shapes.json"
+    document = json.loads(path.read_text())
+    assert 0.0 <= document["exact_beam"] <= 1.0 and document["train_cpu_seconds"] > 0
+    assert set(document["targets_met"]) == {"exact", "mass_in_box", "ratio_to_box_share"}
+    assert document["metadata"]["preset"] == "benchmark-smoke"
+    assert document["metadata"]["data_source"]["dataset"] == "shapes"
+    assert "Shapes set" in path.with_suffix(".md").read_text()
