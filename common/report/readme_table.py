@@ -15,7 +15,9 @@ from common.report import index
 START = "<!-- results-table:start (written by `python -m projects readme`; do not edit) -->"
 END = "<!-- results-table:end -->"
 # The score a benchmark entry is ranked by, the first of these it has.
-BENCHMARK_SCORES = ("pgd_accuracy", "test_psnr", "test_accuracy_with_tta", "test_accuracy", "bleu4")
+BENCHMARK_SCORES = (
+    "pgd_accuracy", "test_psnr", "test_accuracy_with_tta", "test_accuracy", "bleu4", "exact_beam"
+)  # fmt: skip
 HEADER = (
     "| report | headline (test set, used once) | preset, data | commit | benchmark "
     "(same machine, one run; file) |\n|---|---|---|---|---|"
@@ -65,12 +67,13 @@ def report_row(path, reports, root):
 
 
 def benchmark_cell(root, project):
-    """Every entry of the project's benchmark files: name and score, then the file."""
+    """Every entry of the project's benchmark files: name and score, then the file (a file
+    without a `results` list, such as the captioning shapes set's, is one entry: ours)."""
     cells = []
     for path in sorted((root / "benchmarks" / "results").glob(f"{project}*.json")):
         data = json.loads(path.read_text(encoding="utf-8"))
         entries = []
-        for result in data.get("results", []):
+        for result in data.get("results", [{**data, "name": "ours"}]):
             scores = {**(result.get("beam") or {}), **result}  # Captions: the beam's scores.
             key = next((key for key in BENCHMARK_SCORES if key in scores), None)
             if key is not None:
@@ -81,6 +84,8 @@ def benchmark_cell(root, project):
 
 
 def format_score(key, value):
+    if key == "exact_beam":
+        return f"{value:.1%} of captions exactly right"
     if key.endswith("psnr"):
         return f"{value:.2f} dB"
     return f"{value:.1f}" if key.startswith("bleu") else f"{value:.4f}"

@@ -50,6 +50,8 @@ def test_a_benchmarked_project_without_a_report_gets_its_own_row(tmp_path):
     results.mkdir(parents=True)
     benchmark = {"results": [{"name": "ours", "bleu1": 57.44, "bleu4": 16.84}]}
     (results / "image_captioning.json").write_text(json.dumps(benchmark))
+    shapes = {"project": "image_captioning_shapes", "exact_beam": 0.998}  # No results list.
+    (results / "image_captioning_shapes.json").write_text(json.dumps(shapes))
     (results / "sentiment_predict.json").write_text(json.dumps({"results": []}))  # No project.
 
     lines = readme_table.table(tmp_path).splitlines()
@@ -57,6 +59,7 @@ def test_a_benchmarked_project_without_a_report_gets_its_own_row(tmp_path):
     assert len(lines) == 4
     assert lines[3].startswith("| image_captioning (no published report yet) |")
     assert "ours: bleu4 16.8 (`benchmarks/results/image_captioning.json`)" in lines[3]
+    assert "ours: exact_beam 99.8% of captions exactly right (`benchmarks/results/" in lines[3]
 
 
 def test_rewrite_replaces_only_between_markers():
