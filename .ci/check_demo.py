@@ -29,7 +29,8 @@ def captioning(metrics):
     gain = metrics["test_exact"] - nearest["exact"]
     line = (
         f"{metrics['test_exact']:.1%} captions exactly right on {metrics['dataset']}, "
-        f"{gain:+.1%} over the nearest-neighbour baseline; BLEU-4 {metrics['test_bleu4']:.1f}"
+        f"{100 * gain:+.1f} points over the nearest-neighbour baseline's "
+        f"{nearest['exact']:.1%}; BLEU-4 {metrics['test_bleu4']:.1f}"
     )
     return gain >= CAPTIONING_GAIN and metrics["test_bleu4"] > nearest["bleu4"], line
 
