@@ -52,7 +52,7 @@ def run(preset="full", data_dir=None, seed=0, output_dir=runner.RESULTS_DIR):
     return runner.write_document(PROJECT, document, page, output_dir)
 
 
-def measure(preset, data_dir=None, seed=0, cores=None):
+def measure(preset, data_dir=None, seed=0):
     """(config, data source, scores and checks) of the headline trained for the budget."""
     config = config_lib.from_preset(
         project_config.Config,
@@ -66,7 +66,7 @@ def measure(preset, data_dir=None, seed=0, cores=None):
     )
     datasets = data.load_datasets(config)
     config = data.adapt_config(config, datasets)
-    seconds = BUDGET_SECONDS[preset] * (cores or runner.usable_cores())
+    seconds = BUDGET_SECONDS[preset] * runner.usable_cores()
     captioner, limit = train_for(config, datasets, seconds)
     decoder = decode.Decoder(captioner, config)
     vocabulary = datasets.vocabulary
