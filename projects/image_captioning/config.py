@@ -75,6 +75,7 @@ class Config(config_lib.BaseConfig):
     beam_width: int = 3  # The headline's beam.
     beam_widths: tuple[int, ...] = (1, 2, 3, 5)  # The beam-width table.
     length_alpha: float = 0.7  # Beam search ranks finished captions by log p / length**alpha.
+    no_repeat_ngram: int = 0  # > 0: no caption repeats a phrase of this many words.
     shown_images: int = 8  # Test images shown with their captions.
     attention_images: int = 3  # Test images shown with an attention map per word.
     dog_photos: int = 4  # Flickr8k photos of dogs whose ImageNet top-5 checks the encoder.
@@ -147,6 +148,7 @@ class Config(config_lib.BaseConfig):
         config_lib.check_at_least(self, 1, ("ablation_epochs", "shapes_train", "shapes_test"))
         config_lib.check_at_least(self, 1, ("shapes_validation", "curriculum_full_data_epoch"))
         config_lib.check_at_least(self, 0, ("shown_images", "attention_images", "dog_photos"))
+        config_lib.check_at_least(self, 0, ("no_repeat_ngram",))
         config_lib.check_at_least(self, 8, ("vocabulary_size",))
         if self.shapes_epochs is not None:
             config_lib.check_at_least(self, 1, ("shapes_epochs",))

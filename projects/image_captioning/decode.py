@@ -8,7 +8,9 @@ probable caption as a whole. Longer captions multiply more probabilities below 1
 captions are compared by their log probability divided by length**alpha (length
 normalization; Wu et al., 2016). Width 1 is greedy decoding, exactly. Neither ever writes
 <pad>, <start> or <unk>: a caption of "<unk>" words says nothing, so the next most probable
-real word is taken instead (as most captioning systems do).
+real word is taken instead (as most captioning systems do). Both can also refuse to repeat a
+phrase (`no_repeat_ngram`): a word that would write an n-gram the caption already holds is never
+chosen, a cure for the loops a recurrent decoder falls into ("a dog in the snow in the snow").
 """
 
 import keras
@@ -57,9 +59,10 @@ class Decoder:
         return probabilities, new_states, weights
 
 
-def greedy(decoder, encoder_inputs, vocabulary, max_words, batch_size=256):
-    """The most probable word at every step; returns (captions as id lists, attention weights
-    per step (steps, cells) per caption, or None without attention)."""
+def greedy(decoder, encoder_inputs, vocabulary, max_words, no_repeat_ngram=0, batch_size=256):
+    """The most probable word at every step (never one that repeats an n-gram of
+    `no_repeat_ngram` words, when > 0); returns (captions as id lists, attention weights per
+    step (steps, cells) per caption, or None without attention)."""
     captions, attention = [], []
     for start in range(0, len(encoder_inputs), batch_size):
         grid, *states = decoder.encode(encoder_inputs[start : start + batch_size], training=False)
@@ -72,6 +75,9 @@ def greedy(decoder, encoder_inputs, vocabulary, max_words, batch_size=256):
         ids, weights = [], []
         for _ in range(max_words + 1):
             probabilities, states, step_weights = decoder.run_step(grid, words, states)
+            if no_repeat_ngram and ids:
+                for row, banned in enumerate(repeats(np.stack(ids, axis=1), no_repeat_ngram)):
+                    probabilities[row, banned] = 0.0
             words = np.where(done, 0, probabilities.argmax(axis=-1)).astype("int32")
             ids.append(words)
             weights.append(step_weights)
@@ -93,19 +99,45 @@ def trimmed_length(ids, end_id):
     return int(ends[0]) + 1 if len(ends) else len(ids)
 
 
-def beam_search(decoder, encoder_inputs, vocabulary, max_words, width=3, alpha=0.7, batch_size=64):
-    """The `width` best partial captions kept at every step; returns the caption (id list,
-    ending in the end token when it finished) with the best length-normalized log
-    probability for every image."""
+def repeats(history, size):
+    """For each caption so far (a row of word ids), the words that would end an n-gram of
+    `size` words it already holds: those that followed its last `size` - 1 words before."""
+    banned = []
+    for row in history.tolist():
+        prefix, start = row[len(row) - size + 1 :], len(row) - size + 1
+        banned.append(
+            [row[i + size - 1] for i in range(max(start, 0)) if row[i : i + size - 1] == prefix]
+        )
+    return banned
+
+
+def beam_search(
+    decoder,
+    encoder_inputs,
+    vocabulary,
+    max_words,
+    width=3,
+    alpha=0.7,
+    no_repeat_ngram=0,
+    batch_size=64,
+):
+    """The `width` best partial captions kept at every step (none repeating an n-gram of
+    `no_repeat_ngram` words, when > 0); returns the caption (id list, ending in the end token
+    when it finished) with the best length-normalized log probability for every image."""
     captions = []
     for start in range(0, len(encoder_inputs), batch_size):
         captions += _beam_batch(
-            decoder, encoder_inputs[start : start + batch_size], vocabulary, max_words, width, alpha
+            decoder,
+            encoder_inputs[start : start + batch_size],
+            vocabulary,
+            max_words,
+            (width, alpha, no_repeat_ngram),
         )
     return captions
 
 
-def _beam_batch(decoder, encoder_inputs, vocabulary, max_words, width, alpha):
+def _beam_batch(decoder, encoder_inputs, vocabulary, max_words, settings):
+    width, alpha, no_repeat_ngram = settings
     grid, *states = decoder.encode(encoder_inputs, training=False)
     images = len(grid)
     grid = np.repeat(keras.ops.convert_to_numpy(grid), width, axis=0)
@@ -117,6 +149,10 @@ def _beam_batch(decoder, encoder_inputs, vocabulary, max_words, width, alpha):
     done = np.zeros((images, width), bool)
     for _ in range(max_words + 1):
         probabilities, states, _ = decoder.run_step(grid, words, states)
+        if no_repeat_ngram and history.shape[-1]:
+            flat = history.reshape(images * width, -1)
+            for row, banned in enumerate(repeats(flat, no_repeat_ngram)):
+                probabilities[row, banned] = 0.0
         log_p = np.log(np.maximum(probabilities, 1e-12)).reshape(images, width, -1)
         vocab = log_p.shape[-1]
         frozen = np.full((vocab,), -np.inf)

@@ -50,10 +50,14 @@ def greedy_and_beam(decoder, datasets, config):
     """The test split decoded greedily and by the config's beam, each timed: returns
     ((greedy ids, attention), greedy seconds), (beam ids, beam seconds)."""
     inputs, vocabulary = datasets.encoder_input(config, "test"), datasets.vocabulary
-    greedy = decode_timed(decode.greedy, decoder, inputs, vocabulary, config.max_caption_words)
+    greedy = decode_timed(
+        decode.greedy, decoder, inputs, vocabulary, config.max_caption_words,
+        no_repeat_ngram=config.no_repeat_ngram,
+    )  # fmt: skip
     beam = decode_timed(
         decode.beam_search, decoder, inputs, vocabulary, config.max_caption_words,
         width=config.beam_width, alpha=config.length_alpha,
+        no_repeat_ngram=config.no_repeat_ngram,
     )  # fmt: skip
     return greedy, beam
 
@@ -69,8 +73,9 @@ def evaluate(config, datasets, plan, trained):
         decoder = decode.Decoder(model.model, model_config)
         inputs = datasets.encoder_input(model_config, "test")
         (ids, attention), seconds = decode_timed(
-            decode.greedy, decoder, inputs, vocabulary, model_config.max_caption_words
-        )
+            decode.greedy, decoder, inputs, vocabulary, model_config.max_caption_words,
+            no_repeat_ngram=model_config.no_repeat_ngram,
+        )  # fmt: skip
         captions = [vocabulary.decode(row) for row in ids]
         variants[name] = {
             **training.summarize(model.record, model_config.epochs),
@@ -106,7 +111,7 @@ def headline_scores(config, datasets, decoder, inputs, greedy_captions, attentio
     for width in sorted({*config.beam_widths, config.beam_width}):
         ids, seconds = decode_timed(
             decode.beam_search, decoder, inputs, vocabulary, config.max_caption_words,
-            width=width, alpha=config.length_alpha,
+            width=width, alpha=config.length_alpha, no_repeat_ngram=config.no_repeat_ngram,
         )  # fmt: skip
         beams[width] = [vocabulary.decode(row) for row in ids]
         widths[str(width)] = {

@@ -61,6 +61,7 @@ class Captioner:
         ids = decode.beam_search(
             self.decoder, inputs, self.vocabulary, config.max_caption_words,
             width=config.beam_width, alpha=config.length_alpha,
+            no_repeat_ngram=config.no_repeat_ngram,
         )  # fmt: skip
         return [self.vocabulary.decode(row) for row in ids]
 

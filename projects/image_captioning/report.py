@@ -167,7 +167,13 @@ def add_beam_widths(report, config, metrics):
     report.add_section(
         "Beam width",
         "Beam search keeps the most probable partial captions and ranks finished ones by log "
-        f"probability / length^{config.length_alpha:g}; width 1 is greedy decoding. As the "
+        f"probability / length^{config.length_alpha:g}; width 1 is greedy decoding"
+        + (
+            f" (both never repeat a phrase of {config.no_repeat_ngram} words)"
+            if config.no_repeat_ngram
+            else ""
+        )
+        + ". As the "
         f"width grows ({', '.join(keys)}), "
         + sentences.trend("BLEU-4", [widths[k]["bleu4"] for k in keys], fmt="{:.1f}")
         + " and "

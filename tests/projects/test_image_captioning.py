@@ -286,6 +286,44 @@ def test_decoders_never_write_unknown_padding_or_start():
     assert decode.beam_search(fake, images, vocabulary, max_words=5, width=2) == [[4, 3]] * 3
 
 
+def test_repeats_names_the_words_that_would_repeat_an_ngram():
+    history = np.array([[5, 6, 7, 5, 6], [5, 6, 7, 8, 9], [1, 1, 1, 1, 1]])
+    assert decode.repeats(history, 3) == [[7], [], [1, 1, 1]]
+    assert decode.repeats(history[:1], 2) == [[7]]  # "6" was followed by "7" before.
+    assert decode.repeats(history[:1], 1) == [[5, 6, 7, 5, 6]]  # No word twice.
+    assert decode.repeats(np.zeros((2, 0), "int32"), 2) == [[], []]
+
+
+def test_decoders_never_repeat_an_ngram_when_told_not_to():
+    """A decoder that always prefers word 4, then 5, then 6 loops on "4 4 4 ..."; told never to
+    repeat a pair of words, it writes "4 4 5 4 6 4 <end>" (by hand: after "4" come "4", then
+    "5", then "6", each pair once), and width 1 of beam search is still greedy decoding."""
+
+    def step(inputs, training=False):
+        rows = len(np.asarray(inputs[1]))
+        probabilities = np.tile([0.0, 0.0, 0.0, 0.05, 0.5, 0.3, 0.15], (rows, 1))
+        return [probabilities[:, None].astype("float32"), np.asarray(inputs[2])]
+
+    fake = object.__new__(decode.Decoder)
+    fake.attention = False
+    fake.encode = lambda images, training=False: (np.zeros((len(images), 1, 1)), images)
+    fake.step = step
+    vocabulary = types.SimpleNamespace(start_id=2, end_id=3)
+    images = np.zeros((2, 2), "float32")
+    looping, _ = decode.greedy(fake, images, vocabulary, max_words=8)
+    assert looping == [[4] * 9] * 2
+    captions, _ = decode.greedy(fake, images, vocabulary, max_words=8, no_repeat_ngram=2)
+    assert captions == [[4, 4, 5, 4, 6, 4, 3]] * 2
+    beams = {
+        width: decode.beam_search(fake, images, vocabulary, 8, width=width, no_repeat_ngram=2)
+        for width in (1, 3)
+    }
+    assert beams[1] == captions
+    for caption in beams[3]:
+        pairs = list(zip(caption[:-1], caption[1:], strict=True))
+        assert len(pairs) == len(set(pairs))
+
+
 def test_predict_captions_image_files_as_the_run_captioned_its_test_images(
     tmp_path, offline_sample_only, capsys
 ):
