@@ -265,6 +265,16 @@ def test_tuner_runs_two_trials_and_resumes_without_repeating(tmp_path, offline_s
     conftest.check_tuner_resumes(main.PROJECT, smoke_config(), tmp_path)
 
 
+def fake_decoder(step):
+    """A Decoder without a model: no attention, a 1x1 grid, the images as its one state, and
+    `step` (inputs -> [probabilities (rows, 1, vocabulary), state]) for the network."""
+    fake = object.__new__(decode.Decoder)
+    fake.attention = False
+    fake.encode = lambda images, training=False: (np.zeros((len(images), 1, 1)), images)
+    fake.step = step
+    return fake
+
+
 def test_decoders_never_write_unknown_padding_or_start():
     """A decoder that prefers <pad>, <unk> and <start> over every real word still writes the
     best real word, then ends: "a <end>" (ids 4, 3), by greedy and by beam search alike."""
@@ -275,11 +285,7 @@ def test_decoders_never_write_unknown_padding_or_start():
         probabilities[previous == 4, 3], probabilities[previous == 4, 4] = 0.1, 0.05
         return [probabilities[:, None].astype("float32"), np.asarray(inputs[2])]
 
-    fake = object.__new__(decode.Decoder)
-    fake.attention = False
-    fake.encode = lambda images, training=False: (np.zeros((len(images), 1, 1)), images)
-    fake.step = step
-    vocabulary = types.SimpleNamespace(start_id=2, end_id=3)
+    fake, vocabulary = fake_decoder(step), types.SimpleNamespace(start_id=2, end_id=3)
     images = np.zeros((3, 2), "float32")
     captions, _ = decode.greedy(fake, images, vocabulary, max_words=5)
     assert captions == [[4, 3]] * 3
@@ -304,11 +310,7 @@ def test_decoders_never_repeat_an_ngram_when_told_not_to():
         probabilities = np.tile([0.0, 0.0, 0.0, 0.05, 0.5, 0.3, 0.15], (rows, 1))
         return [probabilities[:, None].astype("float32"), np.asarray(inputs[2])]
 
-    fake = object.__new__(decode.Decoder)
-    fake.attention = False
-    fake.encode = lambda images, training=False: (np.zeros((len(images), 1, 1)), images)
-    fake.step = step
-    vocabulary = types.SimpleNamespace(start_id=2, end_id=3)
+    fake, vocabulary = fake_decoder(step), types.SimpleNamespace(start_id=2, end_id=3)
     images = np.zeros((2, 2), "float32")
     looping, _ = decode.greedy(fake, images, vocabulary, max_words=8)
     assert looping == [[4] * 9] * 2
