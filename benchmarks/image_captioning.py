@@ -15,8 +15,9 @@ on the generated shapes set, whose truth is exact, is its own benchmark
    `SLICE_SECONDS` x cores (`runner.train_in_turns`), so that a slow spell of a shared host slows
    both.
 3. Scores on the test split (`evaluate.scores`: corpus BLEU-1..4 against all five references),
-   with beam 3 and greedy decoding (`decode.beam_search`, `decode.greedy`), decoding speed in
-   captions per second, and the project's baselines (`evaluate.baselines`) as rows.
+   with the headline's beam (`config.beam_width`) and greedy decoding (`decode.beam_search`,
+   `decode.greedy`), decoding speed in captions per second, and the project's baselines
+   (`evaluate.baselines`) as rows.
 
 The issue's targets are checked and recorded (`TARGETS`).
 """

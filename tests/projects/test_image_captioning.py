@@ -243,7 +243,7 @@ def test_run_writes_the_report_resumes_and_rebuilds_it(tmp_path, offline_sample_
     results, html, rebuilt = conftest.run_and_rebuild(main.PROJECT, smoke_config(), tmp_path)
     metrics = results.metrics
     assert metrics["dataset"] == "shapes" and "test_exact" in metrics
-    assert set(metrics["beam_widths"]) == {"1", "2", "3"}
+    assert set(metrics["beam_widths"]) == {"1", "2", "5"}  # The table and the headline's.
     assert "Where the decoder looks" in html and "BLEU against the baselines" in html
     assert "nearest neighbour" in html and rebuilt.count("<figure") == html.count("<figure")
 
