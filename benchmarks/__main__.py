@@ -5,6 +5,7 @@ import importlib
 import sys
 
 import common  # noqa: F401  (selects the TensorFlow backend before Keras loads)
+from common.experiment import console
 
 BENCHMARKS = (
     "image_classification",
@@ -27,10 +28,11 @@ def main(argv=None):
     unknown = sorted(set(names) - set(BENCHMARKS))
     if unknown:
         parser.error(f"no benchmark for {unknown}; choose from {list(BENCHMARKS)}")
-    for name in names:
-        module = importlib.import_module(f"benchmarks.{name}")
-        path = module.run(arguments.preset, arguments.data_dir, arguments.seed)
-        print(f"{name}: {path}\n{path.with_suffix('.md').read_text()}")
+    with console.filtered_stderr():  # TensorFlow's harmless "E0000 oneDNN ..." lines dropped.
+        for name in names:
+            module = importlib.import_module(f"benchmarks.{name}")
+            path = module.run(arguments.preset, arguments.data_dir, arguments.seed)
+            print(f"{name}: {path}\n{path.with_suffix('.md').read_text()}")
     return 0
 
 
