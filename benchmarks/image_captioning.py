@@ -150,11 +150,10 @@ def decoding_scores(decoder, datasets, config):
     )
     modes = [("beam", beam_ids, beam_seconds), ("greedy", greedy_ids, greedy_seconds)]
     if config.beam_width != SPEED_WIDTH:
-        beam_3_ids, beam_3_seconds = evaluate.decode_timed(
-            decode.beam_search, decoder, datasets.encoder_input(config, "test"), vocabulary,
-            config.max_caption_words, width=SPEED_WIDTH, alpha=config.length_alpha,
-            no_repeat_ngram=config.no_repeat_ngram,
-        )  # fmt: skip
+        inputs = datasets.encoder_input(config, "test")
+        beam_3_ids, beam_3_seconds = evaluate.beam_timed(
+            decoder, inputs, vocabulary, config, SPEED_WIDTH
+        )
         modes.append((f"beam_{SPEED_WIDTH}", beam_3_ids, beam_3_seconds))
     result = {}
     for mode, ids, seconds in modes:

@@ -54,12 +54,16 @@ def greedy_and_beam(decoder, datasets, config):
         decode.greedy, decoder, inputs, vocabulary, config.max_caption_words,
         no_repeat_ngram=config.no_repeat_ngram,
     )  # fmt: skip
-    beam = decode_timed(
+    return greedy, beam_timed(decoder, inputs, vocabulary, config, config.beam_width)
+
+
+def beam_timed(decoder, inputs, vocabulary, config, width):
+    """(ids, seconds) of `decode.beam_search` at `width`, with the config's length bonus and
+    n-gram rule."""
+    return decode_timed(
         decode.beam_search, decoder, inputs, vocabulary, config.max_caption_words,
-        width=config.beam_width, alpha=config.length_alpha,
-        no_repeat_ngram=config.no_repeat_ngram,
+        width=width, alpha=config.length_alpha, no_repeat_ngram=config.no_repeat_ngram,
     )  # fmt: skip
-    return greedy, beam
 
 
 def evaluate(config, datasets, plan, trained):
@@ -109,10 +113,7 @@ def headline_scores(config, datasets, decoder, inputs, greedy_captions, attentio
     exact = datasets.source.dataset == "shapes"
     widths, beams = {}, {}
     for width in sorted({*config.beam_widths, config.beam_width}):
-        ids, seconds = decode_timed(
-            decode.beam_search, decoder, inputs, vocabulary, config.max_caption_words,
-            width=width, alpha=config.length_alpha, no_repeat_ngram=config.no_repeat_ngram,
-        )  # fmt: skip
+        ids, seconds = beam_timed(decoder, inputs, vocabulary, config, width)
         beams[width] = [vocabulary.decode(row) for row in ids]
         widths[str(width)] = {
             **scores(beams[width], references, exact),
