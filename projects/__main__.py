@@ -8,6 +8,7 @@ readme` rewrites README.md's results table from the published reports and benchm
 import argparse
 import dataclasses
 import sys
+import time
 
 from common.experiment import cli, flags
 from common.report import readme_table
@@ -35,6 +36,12 @@ def overrides_for(project, overrides):
     """With `all`, each project takes the --set KEY=VALUE items whose KEY its config has."""
     fields = config_fields(project)
     return [item for item in overrides if item.partition("=")[0].strip() in fields]
+
+
+def timings(seconds):
+    """ "a 12 s, b 30 s; 42 s in all": where the demo's minutes went, project by project."""
+    parts = [f"{name} {value:.0f} s" for name, value in seconds.items()]
+    return f"{', '.join(parts)}; {sum(seconds.values()):.0f} s in all"
 
 
 def main(argv=None):
@@ -69,7 +76,7 @@ def main(argv=None):
     unknown = [item for item in arguments.overrides if item.partition("=")[0].strip() not in known]
     if unknown:
         parser.error(f"no project has the config field(s) of {unknown}.")
-    failures, overrides = [], arguments.overrides
+    failures, overrides, seconds = [], arguments.overrides, {}
     for project in chosen:
         print(f"\n=== {project.name} ({arguments.preset}) ===", flush=True)
         arguments.overrides = overrides_for(project, overrides)
@@ -78,9 +85,12 @@ def main(argv=None):
         except ValueError as error:
             parser.error(f"{project.name}: {error}")
         arguments.command = "train"
+        start = time.perf_counter()
         if cli.execute(project, arguments, config) != 0:
             failures.append(project.name)
-    print(f"\nReports index: {arguments.out}/index.html")
+        seconds[project.name] = time.perf_counter() - start
+    print(f"\nWall time: {timings(seconds)}")
+    print(f"Reports index: {arguments.out}/index.html")
     if failures:
         print(f"Failed: {', '.join(failures)}", file=sys.stderr)
         return 1
