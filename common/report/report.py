@@ -252,7 +252,8 @@ class Report:
 
 
 def add_run_banners(report, results):
-    """Warns when the data was the bundled sample, and says which models an earlier run trained."""
+    """Warns when the data was the bundled sample, says which models an earlier run trained and,
+    for a page rebuilt from saved results, which code trained and which code drew it."""
     if results.is_sample:
         report.add_banner(
             "Trained on the bundled SAMPLE of the data set, not the full data: the numbers show "
@@ -266,6 +267,22 @@ def add_run_banners(report, results):
             "command (same config); their wall times are those of the first run.",
             kind="info",
         )
+    rebuilt = results.metadata.get("report_rebuilt")
+    if rebuilt:
+        report.add_banner(
+            f"This page was rebuilt by the `report` command ({rebuilt.get('timestamp_utc')}, "
+            f"code at commit {short_commit(rebuilt.get('git'))}) from the saved results of the "
+            f"run at commit {short_commit(results.metadata.get('git'))}: the numbers are that "
+            "run's, the text and figures today's code.",
+            kind="info",
+        )
+
+
+def short_commit(git):
+    """ "1a2b3c4d" (with "+dirty" for uncommitted changes) from `meta.git_info`'s record."""
+    if not git or not git.get("commit"):
+        return "unknown"
+    return git["commit"][:8] + ("+dirty" if git.get("dirty") else "")
 
 
 def sources(computed_by, drawn_by):
