@@ -130,12 +130,17 @@ class MaskedAccuracy(keras.metrics.Mean):
 
 @keras.saving.register_keras_serializable(package="image_captioning")
 def masked_squared_error(y_true, y_pred):
-    """(remaining words - estimate)^2 over real positions (a target of -1 marks padding)."""
+    """(remaining words - estimate)^2 at each position, zero at padding (a target of -1).
+
+    Per position, like the next-word cross-entropy, so that `fit` averages both over the real
+    words of the batch (the padding mask travels with the decoder's outputs). The estimate
+    comes as (batch, steps, 1) from the head, or as (batch, steps) when Keras' loss wrapper has
+    already matched it to the target's rank, as `fit` does."""
     y_true = keras.ops.cast(y_true, y_pred.dtype)
-    y_pred = keras.ops.squeeze(y_pred, axis=-1)
+    if len(y_pred.shape) == len(y_true.shape) + 1:
+        y_pred = keras.ops.squeeze(y_pred, axis=-1)
     real = keras.ops.cast(y_true >= 0, y_pred.dtype)
-    error = keras.ops.square(y_true - y_pred) * real
-    return keras.ops.sum(error, axis=-1) / keras.ops.maximum(keras.ops.sum(real, axis=-1), 1.0)
+    return keras.ops.square(y_true - y_pred) * real
 
 
 def hyperparameters(hp, config):
