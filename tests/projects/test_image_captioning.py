@@ -380,3 +380,10 @@ def test_predict_captions_image_files_as_the_run_captioned_its_test_images(
     assert lines[0][1] == lines[3][1] == run_caption  # Across two batches.
     assert lines[1][1].startswith("ERROR: No image file at")
     assert lines[2][1].startswith("ERROR: ") and "not a readable image" in lines[2][1]
+
+
+def test_ablation_loss_column_leaves_the_length_error_out():
+    summary = {"val_loss": 3.9, "best_epoch": 3, "first_recorded_epoch": 2}
+    with_head = {"history": {"val_loss": [4.2, 3.9], "val_next_word_loss": [3.8, 3.5]}}
+    assert report.next_word_loss(summary, with_head) == 3.5
+    assert report.next_word_loss(summary, {"history": {"val_loss": [4.2, 3.9]}}) == 3.9
