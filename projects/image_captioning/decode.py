@@ -34,7 +34,8 @@ class Decoder:
     def __init__(self, model, config):
         self.config, self.attention = config, config.attention
         layer = model.get_layer
-        states = [layer("init_h").output] + ([layer("init_c").output] * (config.cell == "lstm"))
+        names = ("init_h", "init_c") if config.cell == "lstm" else ("init_h",)  # GRU: one state.
+        states = [layer(name).output for name in names]
         grid = layer(model_lib.grid_layer(config)).output
         self.encode = keras.Model(model.input["image"], [grid, *states])
         grid = keras.Input(shape=grid.shape[1:], name="grid")

@@ -191,10 +191,12 @@ def test_attention_weights_sum_to_one_and_width_one_beam_is_greedy(smoke_data):
     assert len(wider) == len(ids) and all(len(c) <= config.max_caption_words + 1 for c in wider)
 
 
-def test_step_decoder_gives_the_teacher_forced_probabilities(smoke_data):
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_step_decoder_gives_the_teacher_forced_probabilities(smoke_data, cell):
     """One word at a time, the decoder shares every layer of the trained model (the small
     encoder's grid positions included), so it gives the probabilities teacher forcing gives."""
     config, datasets = smoke_data
+    config = dataclasses.replace(config, cell=cell)  # A GRU has one state, an LSTM two.
     keras.utils.set_random_seed(2)
     network = model.build_model(config)
     assert network.get_layer("grid_positions") is not None
