@@ -71,8 +71,15 @@ def index_row(path, root=None):
         "is_sample": bool(data.get("is_sample")),
         "date": _format_date(metadata.get("timestamp_utc")),
         "wall_time": format_duration(metadata.get("wall_time_seconds")),
-        "commit": (commit[:8] + ("+dirty" if git.get("dirty") else "")) if commit else "—",
+        "commit": short_commit(git) if commit else "—",
     }
+
+
+def short_commit(git):
+    """ "1a2b3c4d" (with "+dirty" for uncommitted changes) from `meta.git_info`'s record."""
+    if not git or not git.get("commit"):
+        return "unknown"
+    return git["commit"][:8] + ("+dirty" if git.get("dirty") else "")
 
 
 def format_duration(seconds):

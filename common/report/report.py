@@ -269,20 +269,13 @@ def add_run_banners(report, results):
         )
     rebuilt = results.metadata.get("report_rebuilt")
     if rebuilt:
+        drawn, trained = (index.short_commit(m.get("git")) for m in (rebuilt, results.metadata))
         report.add_banner(
             f"This page was rebuilt by the `report` command ({rebuilt.get('timestamp_utc')}, "
-            f"code at commit {short_commit(rebuilt.get('git'))}) from the saved results of the "
-            f"run at commit {short_commit(results.metadata.get('git'))}: the numbers are that "
-            "run's, the text and figures today's code.",
+            f"code at commit {drawn}) from the saved results of the run at commit {trained}: the "
+            "numbers are that run's, the text and figures today's code.",
             kind="info",
         )
-
-
-def short_commit(git):
-    """ "1a2b3c4d" (with "+dirty" for uncommitted changes) from `meta.git_info`'s record."""
-    if not git or not git.get("commit"):
-        return "unknown"
-    return git["commit"][:8] + ("+dirty" if git.get("dirty") else "")
 
 
 def sources(computed_by, drawn_by):
