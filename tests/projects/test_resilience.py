@@ -1,14 +1,14 @@
 """Every project survives `kill -9` and gives the same numbers twice: real subprocesses.
 
-For each project, two uninterrupted smoke runs (two epochs) must give identical numbers: the
-same seed, the same metrics, in two processes. A third run of the same command is killed with
-SIGKILL in the middle of its second epoch (a real signal, sent by the process to itself from
-inside `fit`, so the moment is exact), then the command is run again: it must resume from the
-finished epoch, its report must cover both epochs, and every number must equal the
-reference's (the data order and the seed generators are restored too), but for the sentiment
-LSTM, whose data order is not restored: its second epoch must come close. Ctrl-C (a real
-SIGINT) must stop a run with the message that says how to resume. The runs of one project go
-in parallel to save wall time.
+For each project, an uninterrupted smoke run (two epochs) is the reference. A second run of the
+same command is killed with SIGKILL in the middle of its second epoch (a real signal, sent by
+the process to itself from inside `fit`, so the moment is exact), then the command is run
+again: it must resume from the finished epoch, its report must cover both epochs, and every
+number must equal the reference's (the data order and the seed generators are restored too):
+the same seed gives the same numbers in two processes. The sentiment LSTM's data order is not
+restored, so its second epoch must only come close, and a third, uninterrupted run must equal
+the first exactly. Ctrl-C (a real SIGINT) must stop a run with the message that says how to
+resume. The runs of one project go in parallel to save wall time.
 """
 
 import json
@@ -142,7 +142,10 @@ def last_model_history(folder, project):
 def test_kill_9_then_rerun_resumes_and_two_runs_give_the_same_numbers(project, tmp_path):
     first, second, crashed = tmp_path / "first", tmp_path / "second", tmp_path / "crashed"
     started, cpu = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
-    references = [start(project, folder, command(project, folder)) for folder in (first, second)]
+    # Where the resumed run must equal the uninterrupted one, that equality already shows two
+    # processes giving the same numbers; a second uninterrupted run checks it where it need not.
+    folders = (first, second) if project in ORDER_NOT_RESTORED else (first,)
+    references = [start(project, folder, command(project, folder)) for folder in folders]
     code, _, err = finish(start(project, crashed, command(project, crashed), kill=True))
     assert code == -signal.SIGKILL, err[-3000:]
     killed = last_model_history(crashed, project)
@@ -156,8 +159,9 @@ def test_kill_9_then_rerun_resumes_and_two_runs_give_the_same_numbers(project, t
     for process in references:
         code, _, err = finish(process)
         assert code == 0, err[-3000:]
-    whole, again, resumed = (saved(folder, project) for folder in (first, second, crashed))
-    assert measured(again) == measured(whole)  # Determinism: the same seed, the same numbers.
+    whole, resumed = saved(first, project), saved(crashed, project)
+    if project in ORDER_NOT_RESTORED:  # Determinism: the same seed, the same numbers.
+        assert measured(saved(second, project)) == measured(whole)
     history, reference = (run["training"][killed.name]["history"] for run in (resumed, whole))
     assert len(history["loss"]) == 2  # The record covers the epoch before the kill and after.
     clocks = [key for key in history if any(word in key for word in TIMING_WORDS)]

@@ -256,7 +256,7 @@ def test_tuner_runs_two_trials_then_resumes_without_repeating(offline_sample_onl
 def test_smoke_run_writes_the_report_rebuilds_it_and_predict_uses_its_model(
     offline_sample_only, tmp_path, capsys, monkeypatch
 ):
-    config = smoke_config(ablations=("attention",))
+    config = smoke_config(ablations=("attention",), train_limit=600)  # 600 of 2,000 reviews.
     results, html, rebuilt = conftest.run_and_rebuild(sentiment_main.PROJECT, config, tmp_path)
     metrics = results.metrics
     assert 0.0 <= metrics["test_accuracy"] <= 1.0
@@ -286,7 +286,15 @@ def check_predict_file(config, tmp_path, capsys, monkeypatch):
     texts = ["A wonderful film", "", "Dull, dull, dull.", "<br /> ...", "I loved every minute"]
     path = tmp_path / "reviews.txt"
     path.write_text("\n".join(texts) + "\n")
-    flags = ["predict", "--preset", "smoke", "--set", "ablations=attention"]
+    flags = [
+        "predict",
+        "--preset",
+        "smoke",
+        "--set",
+        "ablations=attention",
+        "--set",
+        "train_limit=600",
+    ]
     flags += ["--workdir", str(tmp_path / "runs"), "--batch-size", "2"]
     capsys.readouterr()
     assert sentiment_main.cli.main(sentiment_main.PROJECT, [*flags, "--file", str(path)]) == 0
