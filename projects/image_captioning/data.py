@@ -10,6 +10,7 @@ frozen network would compute the same numbers every epoch.
 
 import dataclasses
 import hashlib
+import json
 import math
 import time
 
@@ -32,7 +33,10 @@ class Datasets:
     image_of: dict  # split -> int32 (N captions,): the image each caption describes.
     seed: int
     features: dict = dataclasses.field(default_factory=dict)  # split -> float16 (N, cells, C).
-    feature_seconds: float = 0.0  # Time spent computing the pretrained features (once).
+    # What the pretrained features cost to compute (once, perhaps by an earlier run that left
+    # them in the cache; None where that run did not record it), and the splits read from it.
+    feature_seconds: float | None = 0.0
+    features_from_cache: list = dataclasses.field(default_factory=list)
 
     @property
     def source(self):
@@ -54,9 +58,11 @@ class Datasets:
 
     def pretrained_features(self, config, split):
         if split not in self.features:
-            start = time.perf_counter()
-            self.features[split] = cached_features(self, config, split)
-            self.feature_seconds += time.perf_counter() - start
+            self.features[split], seconds, from_cache = cached_features(self, config, split)
+            if from_cache:
+                self.features_from_cache.append(split)
+            known = seconds is not None and self.feature_seconds is not None
+            self.feature_seconds = self.feature_seconds + seconds if known else None
         return self.features[split]
 
     def training_captions(self, config):
@@ -156,20 +162,38 @@ def adapt_config(config, datasets):
 
 def cached_features(datasets, config, split):
     """EfficientNet-Lite0's last feature grid of every image of `split`, float16, computed once
-    and kept in the data cache (keyed by the images and the input size)."""
+    and kept in the data cache (keyed by the images and the input size), with the seconds that
+    took beside it, so that a run reading the cache still reports the encoder's real cost.
+
+    Returns (grids, seconds the computation took or None if unrecorded, read from the cache)."""
     images = datasets.images[split]
     path = feature_cache_path(datasets, split)
     try:
-        return np.load(path)
+        return np.load(path), recorded_seconds(path), True
     except (OSError, ValueError):
         pass
     locate.progress(f"EfficientNet-Lite0 features of {len(images):,} {split} images (once)")
+    start = time.perf_counter()
     features = extract_features(images)
+    seconds = time.perf_counter() - start
     path.parent.mkdir(parents=True, exist_ok=True)
+    seconds_path(path).write_text(json.dumps({"seconds": seconds, "images": len(images)}))
     partial = path.with_name(f".{path.name}.partial.npy")
     np.save(partial, features)
     partial.replace(path)
-    return features
+    return features, seconds, False
+
+
+def seconds_path(path):
+    return path.with_suffix(".seconds.json")
+
+
+def recorded_seconds(path):
+    """The computation time saved beside cached grids; None if missing or unreadable."""
+    try:
+        return float(json.loads(seconds_path(path).read_text())["seconds"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def feature_cache_path(datasets, split):

@@ -99,6 +99,7 @@ def evaluate(config, datasets, plan, trained):
         "images": {split: len(images) for split, images in datasets.images.items()},
         "captions": {split: len(tokens) for split, tokens in datasets.tokens.items()},
         "feature_seconds": datasets.feature_seconds,
+        "features_from_cache": list(datasets.features_from_cache),
         "training_time_seconds": sum(m.record["wall_time_seconds"] for m in trained.values()),
     }
     if config.encoder == "efficientnet" and datasets.source.dataset == "flickr8k":

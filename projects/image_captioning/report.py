@@ -53,12 +53,21 @@ def build_report(results):
     return report
 
 
+def feature_cost(metrics):
+    """What the frozen encoder's grids cost, said truthfully when a cache supplied them."""
+    seconds, cached = metrics["feature_seconds"], metrics.get("features_from_cache", [])
+    if seconds is None:
+        return "by an earlier run that did not record its time; read from the data cache"
+    cost = f"{seconds:.0f} s for every image of this run"
+    return f"{cost}, by the run that filled the data cache" if cached else cost
+
+
 def add_data_and_model(report, config, metrics, results):
     images, captions = metrics["images"], metrics["captions"]
     encoder = (
         "EfficientNet-Lite0, pretrained on ImageNet and frozen: its last grid of 1280-channel "
         f"features for a {config.image_size}-pixel image, computed once "
-        f"({metrics['feature_seconds']:.0f} s for every image of this run)"
+        f"({feature_cost(metrics)})"
         if config.encoder == "efficientnet"
         else f"a small CNN of {config.small_encoder_blocks()} stride-2 blocks, trained with the "
         "decoder"

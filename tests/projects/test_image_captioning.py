@@ -245,6 +245,35 @@ def test_length_head_learns_the_words_still_to_come(smoke_data):
 # BLEU.
 
 
+def test_cached_features_keep_the_time_their_computation_took(smoke_data, monkeypatch, tmp_path):
+    config, datasets = smoke_data
+    monkeypatch.setenv("DLFB_CACHE_DIR", str(tmp_path))
+    calls = []
+
+    def extract(images):
+        calls.append(len(images))
+        return np.zeros((len(images), 4, 8), "float16")
+
+    monkeypatch.setattr(data, "extract_features", extract)
+    monkeypatch.setattr(data.time, "perf_counter", iter([10.0, 52.5]).__next__)
+    computed = dataclasses.replace(datasets, features={}, features_from_cache=[])
+    assert computed.pretrained_features(config, "test").shape == (calls[0], 4, 8)
+    assert computed.feature_seconds == 42.5 and computed.features_from_cache == []
+    cached = dataclasses.replace(datasets, features={}, features_from_cache=[])
+    cached.pretrained_features(config, "test")
+    assert len(calls) == 1  # Read from the cache, with the first run's time.
+    assert cached.feature_seconds == 42.5 and cached.features_from_cache == ["test"]
+    data.seconds_path(data.feature_cache_path(datasets, "test")).unlink()  # An older cache.
+    unknown = dataclasses.replace(datasets, features={}, features_from_cache=[])
+    unknown.pretrained_features(config, "test")
+    assert unknown.feature_seconds is None
+    assert report.feature_cost({"feature_seconds": 42.5}) == "42 s for every image of this run"
+    assert "by the run that filled the data cache" in report.feature_cost(
+        {"feature_seconds": 42.5, "features_from_cache": ["test"]}
+    )
+    assert "did not record" in report.feature_cost({"feature_seconds": None})
+
+
 def test_bleu_matches_a_hand_computed_case():
     hypothesis = ["the", "cat", "sat", "on", "the", "mat"]
     references = [[["the", "cat", "is", "on", "the", "mat"]]]
