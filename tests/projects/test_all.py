@@ -2,6 +2,7 @@
 CLI code as each project's own command, then indexes their reports."""
 
 import re
+import sys
 
 import pytest
 
@@ -34,3 +35,34 @@ def test_all_names_an_unknown_project(capsys):
         collection.main(["all", "--only", "no_such_project", "--preset", "smoke"])
     assert stop.value.code == 2
     assert "no project named ['no_such_project']" in capsys.readouterr().err
+
+
+def test_each_child_process_gets_every_flag_of_the_run_and_its_own_settings():
+    parser = collection.build_parser()
+    argv = ["all", "--preset", "smoke", "--seed", "3", "--epochs", "2", "--data-dir", "/d",
+            "--out", "o", "--workdir", "w", "--fresh", "--set", "units=8",
+            "--set", "adv_multiplier=0.1"]  # fmt: skip
+    parent = parser.parse_args(argv)
+    project = collection.adversarial_regularization.PROJECT
+    command = collection.child_command(project, parent)
+    assert command[:3] == [sys.executable, "-m", "projects"]
+    child = vars(parser.parse_args(command[3:]))
+    assert child.pop("only") == [project.name] and child.pop("jobs") == 1
+    expected = {**vars(parent), "overrides": ["adv_multiplier=0.1"]}  # Its own fields only.
+    assert child == {key: value for key, value in expected.items() if key in child}
+    assert set(expected) - set(child) == {"only", "jobs"}
+
+
+def test_processes_run_two_at_a_time_with_named_lines_and_failures_reported(capsys):
+    def command(text, status):
+        return [sys.executable, "-c", f"print({text!r}); raise SystemExit({status})"]
+
+    commands = {"one": command("hello", 0), "two": command("oops", 3), "three": command("x", 0)}
+    seconds, failures = collection.run_processes(commands, jobs=2)
+    assert set(seconds) == {"one", "two", "three"} and failures == ["two"]
+    out = capsys.readouterr().out
+    assert "[one] hello" in out and "[two] oops" in out and "[three] x" in out
+    assert "=== two: FAILED (exit status 3)" in out
+    assert out.index("=== three: started") > min(
+        out.index("=== one: finished"), out.index("=== two: FAILED")
+    )  # The third waits for a free place.
