@@ -33,7 +33,7 @@ bench: install  ## Benchmarks with the keras-io baselines; JSON and tables under
 	$(BIN)/python -m benchmarks all
 
 reports: install  ## Regenerate every published report in reports/ (full presets; hours on a laptop).
-	$(BIN)/python -m projects all --preset full --out reports
+	$(BIN)/python -m projects all --preset full --out reports --jobs 1  # Honest timings: one at a time.
 	$(BIN)/python -m projects.image_classification --preset full --set dataset=cifar10 \
 		--set ablations= --out reports/cifar10
 	$(BIN)/python -m projects.denoising_autoencoder --preset quick --set dataset=cifar10 \

@@ -66,3 +66,8 @@ def test_processes_run_two_at_a_time_with_named_lines_and_failures_reported(caps
     assert out.index("=== three: started") > min(
         out.index("=== one: finished"), out.index("=== two: FAILED")
     )  # The third waits for a free place.
+
+
+def test_timings_side_by_side_give_the_wall_clock_not_the_sum():
+    line = collection.timings({"a": 100.0, "b": 90.0}, elapsed=120.4, jobs=2)
+    assert line == "a 100 s, b 90 s; 120 s from start to end, 2 at a time"
