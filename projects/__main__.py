@@ -38,6 +38,10 @@ PROJECTS = (
 )
 
 
+# Set in the processes `all` starts: they leave the wall-time and index lines to it.
+CHILD_VARIABLE = "DLFB_ALL_CHILD"
+
+
 def config_fields(project):
     return {field.name for field in dataclasses.fields(project.config_class)}
 
@@ -86,7 +90,7 @@ def run_processes(commands, jobs):
             with lock:
                 print(f"[{name}] {line}", end="", flush=True)
 
-    environment = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    environment = {**os.environ, "PYTHONUNBUFFERED": "1", CHILD_VARIABLE: "1"}
     try:
         while waiting or running:
             while waiting and len(running) < jobs:
@@ -189,6 +193,8 @@ def main(argv=None):
             parser.error(f"{project.name}: {error}")
     if arguments.jobs == 1 or len(chosen) == 1:
         seconds, failures = run_in_turn(chosen, arguments, parser)
+        if os.environ.get(CHILD_VARIABLE):
+            return 1 if failures else 0  # The parent sums up.
         print(f"\nWall time: {timings(seconds)}")
     else:
         commands = {project.name: child_command(project, arguments) for project in chosen}

@@ -22,8 +22,10 @@ from common.experiment import config as config_lib
 from common.nn import callbacks
 
 RESULT_FILE = "result.json"
-# Keras progress output: one line per epoch in CI logs, a live bar in a terminal.
-VERBOSE = 2 if os.environ.get("CI") else "auto"
+# Keras progress output: a live bar in a terminal; one line per epoch in CI logs, in a file and
+# in a pipe (`python -m projects all` reads each project's output through one), where a bar
+# would print a line per update.
+VERBOSE = 1 if sys.stdout.isatty() and not os.environ.get("CI") else 2
 MODEL_FILE = "model.keras"
 # What Keras' safe mode says when a file holds code (a Lambda) or a class it cannot find.
 UNSAFE_SIGNS = ("safe_mode", "could not be deserialized", "Could not locate class")

@@ -55,7 +55,8 @@ def test_each_child_process_gets_every_flag_of_the_run_and_its_own_settings():
 
 def test_processes_run_two_at_a_time_with_named_lines_and_failures_reported(capsys):
     def command(text, status):
-        return [sys.executable, "-c", f"print({text!r}); raise SystemExit({status})"]
+        quiet = f"import os; os.environ[{collection.CHILD_VARIABLE!r}] or print('Wall time')"
+        return [sys.executable, "-c", f"{quiet}; print({text!r}); raise SystemExit({status})"]
 
     commands = {"one": command("hello", 0), "two": command("oops", 3), "three": command("x", 0)}
     seconds, failures = collection.run_processes(commands, jobs=2)
@@ -63,6 +64,7 @@ def test_processes_run_two_at_a_time_with_named_lines_and_failures_reported(caps
     out = capsys.readouterr().out
     assert "[one] hello" in out and "[two] oops" in out and "[three] x" in out
     assert "=== two: FAILED (exit status 3)" in out
+    assert "Wall time" not in out  # Each child leaves the summary lines to `all`.
     assert out.index("=== three: started") > min(
         out.index("=== one: finished"), out.index("=== two: FAILED")
     )  # The third waits for a free place.
