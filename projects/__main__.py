@@ -5,8 +5,7 @@ folder; the published reports in reports/ change only with --out reports. `pytho
 readme` rewrites README.md's results table from the published reports and benchmark files.
 
 One project's training keeps about one and a half of two cores busy, so by default two projects
-run at once, each in its own process (`--jobs`), in the order of the book's chapters: the first
-to use a data set has fetched it before the next one that needs it starts.
+run at once, each in its own process (`--jobs`), in the order of PROJECTS (below).
 """
 
 import argparse
@@ -122,16 +121,14 @@ def run_processes(commands, jobs):
     return seconds, failures
 
 
-def run_in_turn(chosen, arguments, parser):
-    """Each project in this process, one after another. Returns (seconds, failures)."""
+def run_in_turn(chosen, arguments):
+    """Each project in this process, one after another (its flags checked already by `main`).
+    Returns (seconds, failures)."""
     failures, overrides, seconds = [], arguments.overrides, {}
     for project in chosen:
         print(f"\n=== {project.name} ({arguments.preset}) ===", flush=True)
         arguments.overrides = overrides_for(project, overrides)
-        try:
-            config = cli.make_config(project, arguments)
-        except ValueError as error:
-            parser.error(f"{project.name}: {error}")
+        config = cli.make_config(project, arguments)
         arguments.command = "train"
         start = time.perf_counter()
         if cli.execute(project, arguments, config) != 0:
@@ -192,7 +189,7 @@ def main(argv=None):
         except ValueError as error:
             parser.error(f"{project.name}: {error}")
     if arguments.jobs == 1 or len(chosen) == 1:
-        seconds, failures = run_in_turn(chosen, arguments, parser)
+        seconds, failures = run_in_turn(chosen, arguments)
         if os.environ.get(CHILD_VARIABLE):
             return 1 if failures else 0  # The parent sums up.
         print(f"\nWall time: {timings(seconds)}")

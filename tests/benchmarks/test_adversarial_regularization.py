@@ -3,13 +3,10 @@
 import json
 
 from benchmarks import adversarial_regularization
-from common.data import loaders
 
 
-def test_smoke_scores_base_and_headline_and_writes_both_files(monkeypatch, tmp_path):
+def test_smoke_scores_base_and_headline_and_writes_both_files(offline_sample_only, tmp_path):
     # The bundled sample (1,000 test images): every attack runs on the whole test set.
-    monkeypatch.setenv("DLFB_DATA_DIR", str(loaders.sample_dir()))
-    monkeypatch.setenv("DLFB_CACHE_DIR", str(tmp_path / "cache"))
     path = adversarial_regularization.run(
         "smoke", workdir=tmp_path / "runs", output_dir=tmp_path / "results"
     )

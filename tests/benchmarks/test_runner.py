@@ -11,7 +11,6 @@ import pytest
 import tensorflow as tf
 
 from benchmarks import image_classification, runner
-from common.data import loaders
 from common.experiment import config as config_lib
 from common.nn import schedules
 from projects.image_classification import config as project_config
@@ -82,10 +81,8 @@ def test_cifar10_recipe_under_a_budget_anneals_over_the_clock():
     assert make_callbacks() == () and epochs == config.epochs
 
 
-def test_a_suite_without_reference_has_only_our_row_with_its_overrides(monkeypatch, tmp_path):
+def test_a_suite_without_reference_has_only_our_row_with_its_overrides(offline_sample_only):
     # The bundled CIFAR-10 sample: the rows, not the data, are under test.
-    monkeypatch.setenv("DLFB_DATA_DIR", str(loaders.sample_dir()))
-    monkeypatch.setenv("DLFB_CACHE_DIR", str(tmp_path / "cache"))
     suite = image_classification.SUITES["cifar10_30min"]
     config, _, rows = image_classification.configurations("smoke", suite=suite)
     assert config.widths == (64, 128, 256)

@@ -5,21 +5,9 @@ import pathlib
 import re
 import time
 
-import pytest
-
-from common.data import loaders
 from common.experiment import skeleton
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def offline_sample_only(monkeypatch, tmp_path):
-    """No data anywhere but the bundled sample: the last resort of the demo."""
-    monkeypatch.delenv("DLFB_DATA_DIR", raising=False)
-    monkeypatch.setenv("DLFB_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setattr(loaders, "SYSTEM_LOCATIONS", {})
-    monkeypatch.setattr(loaders, "network_problem", lambda: "offline (test)")
 
 
 def run_and_rebuild(project, config, tmp_path):

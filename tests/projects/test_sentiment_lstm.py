@@ -286,15 +286,8 @@ def check_predict_file(config, tmp_path, capsys, monkeypatch):
     texts = ["A wonderful film", "", "Dull, dull, dull.", "<br /> ...", "I loved every minute"]
     path = tmp_path / "reviews.txt"
     path.write_text("\n".join(texts) + "\n")
-    flags = [
-        "predict",
-        "--preset",
-        "smoke",
-        "--set",
-        "ablations=attention",
-        "--set",
-        "train_limit=600",
-    ]
+    flags = ["predict", "--preset", "smoke", "--set", "ablations=attention"]
+    flags += ["--set", "train_limit=600"]  # The run the test trained.
     flags += ["--workdir", str(tmp_path / "runs"), "--batch-size", "2"]
     capsys.readouterr()
     assert sentiment_main.cli.main(sentiment_main.PROJECT, [*flags, "--file", str(path)]) == 0
