@@ -34,8 +34,8 @@ from projects.image_captioning import config as project_config
 from projects.image_captioning import data, decode, evaluate, model, train
 
 PROJECT = "image_captioning"
-BUDGET_SECONDS = {"smoke": 3, "quick": 300, "full": 1800}  # Each decoder's training, x cores.
-SLICE_SECONDS = {"smoke": 1, "quick": 60, "full": 120}  # One turn, x cores.
+BUDGET_SECONDS = {"smoke": 1, "quick": 300, "full": 1800}  # Each decoder's training, x cores.
+SLICE_SECONDS = {"smoke": 0.5, "quick": 60, "full": 120}  # One turn, x cores.
 CLOCK = "process"
 OURS, REFERENCE = "ours (LSTM + additive attention)", "keras-io transformer"
 DESCRIPTIONS = {

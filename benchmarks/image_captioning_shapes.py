@@ -26,7 +26,7 @@ from projects.image_captioning import attention_checks, data, decode, evaluate, 
 from projects.image_captioning import config as project_config
 
 PROJECT = "image_captioning_shapes"
-BUDGET_SECONDS = {"smoke": 3, "quick": 120, "full": 600}  # Training, x cores.
+BUDGET_SECONDS = {"smoke": 1, "quick": 120, "full": 600}  # Training, x cores.
 CLOCK = "process"
 SHAPES_LEARNING_RATE = 3e-3
 SHAPES_GRID_CELLS = 16

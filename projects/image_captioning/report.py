@@ -55,9 +55,14 @@ def build_report(results):
 
 def feature_cost(metrics):
     """What the frozen encoder's grids cost, said truthfully when a cache supplied them."""
-    seconds, cached = metrics["feature_seconds"], metrics.get("features_from_cache", [])
+    seconds, cached = metrics["feature_seconds"], metrics.get("features_from_cache")
     if seconds is None:
         return "by an earlier run that did not record its time; read from the data cache"
+    if cached is None:  # Saved by a version that did not say where the grids came from.
+        return (
+            f"{seconds:.0f} s in this run, which did not record whether it read them from "
+            "the data cache"
+        )
     cost = f"{seconds:.0f} s for every image of this run"
     return f"{cost}, by the run that filled the data cache" if cached else cost
 

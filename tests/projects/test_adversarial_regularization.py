@@ -285,5 +285,5 @@ def test_run_writes_the_report_resumes_and_rebuilds_it(tmp_path, offline_sample_
     assert rebuilt.count("computed by") == html.count("computed by")
 
 
-def test_tuner_runs_two_trials_and_resumes_without_repeating(tmp_path, offline_sample_only):
+def test_tuner_runs_a_trial_and_resumes_without_repeating(tmp_path, offline_sample_only):
     conftest.check_tuner_resumes(main.PROJECT, smoke_config(), tmp_path)

@@ -394,5 +394,5 @@ def test_run_writes_the_report_resumes_and_rebuilds_it(offline_sample_only, tmp_
     assert rebuilt.count("computed by") == html.count("computed by")
 
 
-def test_tuner_runs_two_trials_then_resumes_without_repeating(offline_sample_only, tmp_path):
+def test_tuner_runs_a_trial_and_resumes_without_repeating(offline_sample_only, tmp_path):
     conftest.check_tuner_resumes(main.PROJECT, smoke_config(), tmp_path)

@@ -247,5 +247,5 @@ def test_command_line_trains_then_rebuilds_the_report(tmp_path):
     assert (tmp_path / "reports" / "index.html").exists()
 
 
-def test_tuner_runs_two_trials_then_resumes_without_repeating(offline_sample_only, tmp_path):
+def test_tuner_runs_a_trial_and_resumes_without_repeating(offline_sample_only, tmp_path):
     conftest.check_tuner_resumes(main.PROJECT, smoke_config(), tmp_path)

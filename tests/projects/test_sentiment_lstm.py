@@ -248,7 +248,7 @@ def test_curriculum_admits_short_reviews_first_and_reaches_the_full_set():
     assert reviews.curriculum(dataclasses.replace(config, order="bucketed")) is None
 
 
-def test_tuner_runs_two_trials_then_resumes_without_repeating(offline_sample_only, tmp_path):
+def test_tuner_runs_a_trial_and_resumes_without_repeating(offline_sample_only, tmp_path):
     config = smoke_config(**TINY, length_choices=(6,))
     conftest.check_tuner_resumes(sentiment_main.PROJECT, config, tmp_path)
 
