@@ -271,9 +271,10 @@ def add_run_banners(report, results):
     if rebuilt:
         drawn, trained = (index.short_commit(m.get("git")) for m in (rebuilt, results.metadata))
         report.add_banner(
-            f"This page was rebuilt by the `report` command ({rebuilt.get('timestamp_utc')}, "
-            f"code at commit {drawn}) from the saved results of the run at commit {trained}: the "
-            "numbers are that run's, the text and figures today's code.",
+            f"This page was rebuilt by python -m projects.{results.project} report "
+            f"({rebuilt.get('timestamp_utc')}, code at commit {drawn}) from the saved results of "
+            f"the run at commit {trained}: the numbers are that run's, the text and figures "
+            "today's code.",
             kind="info",
         )
 

@@ -30,8 +30,8 @@ def run_and_rebuild(project, config, tmp_path):
     assert rebuilt_results.metrics == again.metrics
     assert time.perf_counter() - start < 600
     rebuilt_html = rebuilt.read_text()
-    assert "rebuilt by the `report` command" in rebuilt_html
-    assert "rebuilt by the `report` command" not in html
+    assert f"rebuilt by python -m projects.{project.name} report (" in rebuilt_html
+    assert "rebuilt by python -m projects." not in html
     assert rebuilt_html.count("<figure") == html.count("<figure")
     assert json.loads((folder / "metrics.json").read_text())["project"] == project.name
     return results, html, rebuilt_html
