@@ -59,7 +59,8 @@ class ModelRun:
     """Where one model's training keeps its state, handed to the project's `train_model`.
 
     `train_model` passes `backup_dir` to `keras.callbacks.BackupAndRestore`, `history_path` to
-    `TrainingRecorder`, `early_stopping_path` to `ResumableEarlyStopping`, `random_state_path`
+    `TrainingRecorder`, `steps_path` to `gradients.StepRecorder`, `early_stopping_path` to
+    `ResumableEarlyStopping`, `random_state_path`
     to `ResumableRandomness` and `tensorboard_dir` to `keras.callbacks.TensorBoard`; `notes`
     takes anything else worth keeping for the report (e.g. a curriculum's pacing), JSON-friendly.
     """
@@ -75,6 +76,11 @@ class ModelRun:
     @property
     def history_path(self):
         return self.folder / "history.json"
+
+    @property
+    def steps_path(self):
+        """`gradients.StepRecorder`'s per-step record, so its curve survives a kill too."""
+        return self.folder / "steps.json"
 
     @property
     def early_stopping_path(self):

@@ -7,6 +7,10 @@ training step also returns the global L2 norm of the gradient it computed, befor
 `StepRecorder` keeps that and the loss for every step.
 """
 
+import json
+import os
+import pathlib
+
 import keras
 import tensorflow as tf
 
@@ -55,22 +59,44 @@ class StepRecorder(keras.callbacks.Callback):
 
     With a `GradientNormModel`, `keys=("loss", "gradient_norm")` gives the per-step curves of
     the book's Figure 8.1 and of gradient clipping. `loss` in Keras' step logs is the running
-    mean over the epoch so far; `gradient_norm` is the step's own value.
+    mean over the epoch so far; `gradient_norm` is the step's own value. With a `path`, the
+    steps are also written there (JSON, atomically) after every epoch, and a training resumed by
+    `keras.callbacks.BackupAndRestore` continues them from the epoch it resumes at, so the
+    curve covers the whole training, interruptions included.
+
+    Example:
+
+    ```python
+    steps = StepRecorder(path="run/steps.json")
+    model.fit(x, y, epochs=3, callbacks=[keras.callbacks.BackupAndRestore("run/backup"), steps])
+    steps.history["loss"]  # one value per step of all three epochs
+    ```
 
     Args:
         keys: Names of the logged values to keep. Defaults to `("loss", "gradient_norm")`.
         max_steps: Keep at most this many steps (the first ones), to bound memory and the size
             of saved results. Defaults to `20_000`.
+        path: Optional JSON file the steps are saved to after every epoch (and read back on
+            resume). Defaults to `None`.
     """
 
-    def __init__(self, keys=("loss", "gradient_norm"), max_steps=20_000):
+    def __init__(self, keys=("loss", "gradient_norm"), max_steps=20_000, path=None):
         super().__init__()
         self.keys = tuple(keys)
         self.max_steps = int(max_steps)
+        self.path = None if path is None else pathlib.Path(path)
         self.history = {key: [] for key in self.keys}
+        self.steps_per_epoch = []  # Steps kept in each finished epoch.
 
     def on_train_begin(self, logs=None):
-        self.history = {key: [] for key in self.keys}
+        self.history, self.steps_per_epoch = self._load()
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if len(self.steps_per_epoch) > epoch:  # Resumed: drop what the epochs redone recorded.
+            kept = sum(self.steps_per_epoch[:epoch])
+            self.history = {key: values[:kept] for key, values in self.history.items()}
+            self.steps_per_epoch = self.steps_per_epoch[:epoch]
+        self.epoch_start_steps = len(self.history[self.keys[0]])
 
     def on_train_batch_end(self, batch, logs=None):
         if not logs or len(self.history[self.keys[0]]) >= self.max_steps:
@@ -79,9 +105,33 @@ class StepRecorder(keras.callbacks.Callback):
             value = logs.get(key)
             self.history[key].append(float("nan") if value is None else float(value))
 
+    def on_epoch_end(self, epoch, logs=None):
+        self.steps_per_epoch.append(len(self.history[self.keys[0]]) - self.epoch_start_steps)
+        if self.path is not None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            temporary = self.path.with_name(f".{self.path.name}.tmp")
+            saved = {"steps_per_epoch": self.steps_per_epoch, "history": self.history}
+            temporary.write_text(json.dumps(saved))
+            os.replace(temporary, self.path)
+
     def summary(self):
         """The per-step values as a JSON-friendly dict of lists."""
         return {key: list(values) for key, values in self.history.items()}
 
     def get_config(self):
-        return {"keys": list(self.keys), "max_steps": self.max_steps}
+        path = None if self.path is None else str(self.path)
+        return {"keys": list(self.keys), "max_steps": self.max_steps, "path": path}
+
+    def _load(self):
+        empty = {key: [] for key in self.keys}, []
+        if self.path is None or not self.path.exists():
+            return empty
+        try:
+            saved = json.loads(self.path.read_text())
+            history = {key: [float(v) for v in saved["history"][key]] for key in self.keys}
+            counts = [int(count) for count in saved["steps_per_epoch"]]
+        except (OSError, ValueError, KeyError, TypeError):
+            return empty  # A damaged record is started again; the weights come from the backup.
+        if sum(counts) != len(history[self.keys[0]]):
+            return empty
+        return history, counts

@@ -87,10 +87,13 @@ class ResumableEarlyStopping(callbacks.ValidationEarlyStopping):
 
 
 # Keras 3.15's `fit` opens two iterators of the training data per epoch: one ahead, at the end
-# of each epoch, then a fresh one at the start of the next (`EpochIterator`); each new iterator
-# of a pipeline shuffled with `reshuffle_each_iteration=True` deals the next order. Checked by
-# tests/common/nn/test_resumable.py, which fails if a Keras release changes the count.
+# of each epoch, then a fresh one at the start of the next (`EpochIterator`), and reads one of
+# them. Each new iterator of a pipeline shuffled with `reshuffle_each_iteration=True` deals the
+# next order; a shuffle that feeds another (length-bucketed batches: examples, then batches)
+# deals it only when first read. Checked by tests/common/nn/test_resumable.py, which fails if a
+# Keras release changes either count.
 ITERATORS_PER_EPOCH = 2
+ITERATORS_READ_PER_EPOCH = 1
 
 
 @keras.saving.register_keras_serializable(package="dlfb")
@@ -102,8 +105,10 @@ class ResumableRandomness(keras.callbacks.Callback):
     would deal epoch 0's order again. The layers' seed generators (dropout masks, noise layers,
     random attack starts): `model.weights` omits their states. This callback saves those
     states after every epoch and, when `BackupAndRestore` resumes at epoch k, restores them and
-    opens (without reading) as many iterators of the training data as the k finished epochs
-    opened, so the resumed epochs see the same examples in the same order with the same noise.
+    opens as many iterators of the training data as the k finished epochs opened, reading one
+    batch of as many as they read (a shuffle inside another, as in length-bucketed batches,
+    deals its order at the first read), so the resumed epochs see the same examples in the
+    same order with the same noise.
     A pipeline that repeats inside an epoch (a curriculum's) draws orders at its own pace and
     is not restored; the seed generators still are. Put it after `BackupAndRestore` and after
     every callback that draws random numbers at an epoch's end (a recorder probing the
@@ -140,8 +145,11 @@ class ResumableRandomness(keras.callbacks.Callback):
             for variable, value in zip(generators, state["seeds"], strict=True):
                 variable.assign(np.asarray(value, dtype=variable.dtype))
         if self.train_data is not None:
-            for _ in range(ITERATORS_PER_EPOCH * resumed_at):
-                iter(self.train_data)  # Opened, never read: it only draws the next order.
+            for _ in range(resumed_at):  # Each finished epoch's iterators, as `fit` used them.
+                for opened in range(ITERATORS_PER_EPOCH):
+                    iterator = iter(self.train_data)
+                    if opened < ITERATORS_READ_PER_EPOCH:
+                        next(iterator, None)  # The first read deals an inner shuffle's order.
 
     def on_epoch_end(self, epoch, logs=None):
         seeds = [np.asarray(variable).tolist() for variable in seed_generator_states(self.model)]

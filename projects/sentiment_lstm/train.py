@@ -125,7 +125,7 @@ def train_model(config, datasets, run):
     validation_data = datasets.validation(config)
     model = model_lib.build_model(config, datasets.train_texts)
     compile_model(model, config, datasets)
-    steps = gradients.StepRecorder()  # Loss and gradient norm of every step, for the report.
+    steps = gradients.StepRecorder(path=run.steps_path)  # Every step's loss and gradient norm.
     distributed.fit(  # model.fit, also on a cluster (--strategy multi_worker).
         model,
         train_data,

@@ -1,5 +1,7 @@
 """Tests for common/nn/gradients.py: the per-step gradient norm and its recorder."""
 
+import json
+
 import keras
 import numpy as np
 import tensorflow as tf
@@ -65,3 +67,21 @@ def test_step_recorder_keeps_at_most_max_steps():
     steps = gradients.StepRecorder(max_steps=3)
     model.fit(x, y, batch_size=2, epochs=2, callbacks=[steps], verbose=0)
     assert [len(values) for values in steps.summary().values()] == [3, 3]
+
+
+def test_step_recorder_saves_each_epoch_and_a_damaged_record_starts_again(tmp_path):
+    x, y = data()
+    model = small_model()
+    model.compile(optimizer="sgd", loss="mse")
+    path = tmp_path / "steps.json"
+    steps = gradients.StepRecorder(path=path)
+    model.fit(x, y, batch_size=2, epochs=2, callbacks=[steps], verbose=0)
+    saved = json.loads(path.read_text())
+    assert saved["steps_per_epoch"] == [len(x) // 2] * 2
+    assert saved["history"]["loss"] == steps.history["loss"]
+    model.fit(x, y, batch_size=2, epochs=1, callbacks=[steps], verbose=0)  # Not resumed.
+    assert len(steps.history["loss"]) == len(x) // 2  # A new fit starts a new record.
+    path.write_text("{broken")
+    model.fit(x, y, batch_size=2, epochs=1, callbacks=[steps], verbose=0)
+    assert len(steps.history["loss"]) == len(x) // 2
+    assert steps.get_config()["path"] == str(path)

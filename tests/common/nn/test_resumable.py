@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from common.nn import resumable
+from common.data import sequences
+from common.nn import gradients, resumable
 
 
 class FakeModel:
@@ -74,36 +75,56 @@ class InterruptAfterEpoch(keras.callbacks.Callback):
             raise Interrupt()
 
 
-def train(folder, restore, interrupt_after=None):
-    """Four epochs of a small net with dropout on reshuffled data; a fresh start each call, as a
-    new process would make. Returns the final weights."""
+def data_and_model(pipeline):
+    """Reshuffled examples into a small dense net with dropout; or length-bucketed token batches
+    (a shuffle of batches fed by a shuffle of examples) into an embedding net with dropout."""
+    random = np.random.default_rng(0)
+    if pipeline == "shuffled":
+        x = random.normal(size=(200, 4)).astype("float32")
+        y = (x.sum(axis=1) > 0).astype("float32")
+        data = tf.data.Dataset.from_tensor_slices((x, y)).shuffle(200, seed=0).batch(32)
+        layers = [keras.Input((4,)), keras.layers.Dense(8, activation="relu")]
+    else:
+        tokens = random.integers(1, 20, size=(200, 12))
+        for row, length in zip(tokens, random.integers(2, 13, size=200), strict=True):
+            row[length:] = 0
+        y = (tokens[:, 0] > 10).astype("float32")
+        data = sequences.bucketed_batches(tokens, y, batch_size=16, seed=0, pool_batches=4)
+        layers = [keras.Input((None,), dtype="int32"), keras.layers.Embedding(20, 4),
+                  keras.layers.GlobalAveragePooling1D()]  # fmt: skip
+    layers += [keras.layers.Dropout(0.5), keras.layers.Dense(1, activation="sigmoid")]
+    return data, keras.Sequential(layers)
+
+
+def train(folder, restore, pipeline="shuffled", interrupt_after=None):
+    """Four epochs on reshuffled data; a fresh start each call, as a new process would make.
+    Returns the final weights and the per-step losses."""
     keras.utils.set_random_seed(0)
-    x = np.random.default_rng(0).normal(size=(200, 4)).astype("float32")
-    y = (x.sum(axis=1) > 0).astype("float32")
-    data = tf.data.Dataset.from_tensor_slices((x, y)).shuffle(200, seed=0).batch(32)
-    model = keras.Sequential([
-        keras.Input((4,)), keras.layers.Dense(8, activation="relu"), keras.layers.Dropout(0.5),
-        keras.layers.Dense(1, activation="sigmoid"),
-    ])  # fmt: skip
+    data, model = data_and_model(pipeline)
     model.compile(optimizer="adam", loss="binary_crossentropy")
-    callbacks = [keras.callbacks.BackupAndRestore(str(folder / "backup"))]
+    steps = gradients.StepRecorder(keys=("loss",), path=folder / "steps.json")
+    callbacks = [keras.callbacks.BackupAndRestore(str(folder / "backup")), steps]
     if restore:
         callbacks.append(resumable.ResumableRandomness(folder / "random.json", data))
     if interrupt_after is not None:
         callbacks.append(InterruptAfterEpoch(interrupt_after))
     model.fit(data, epochs=4, callbacks=callbacks, verbose=0)
-    return model.get_weights()
+    return model.get_weights(), steps.history["loss"]
 
 
+@pytest.mark.parametrize("pipeline", ["shuffled", "bucketed"])
 @pytest.mark.parametrize("restore", [True, False])
-def test_a_resumed_fit_draws_what_an_uninterrupted_one_draws(tmp_path, restore):
-    """With the callback, kill-and-resume ends with exactly the uninterrupted weights; without
-    it, the resumed epochs see a new data order and new dropout masks (a control: the test can
-    fail). Also guards `ITERATORS_PER_EPOCH` against a Keras release that changes it."""
-    whole = train(tmp_path / "whole", restore)
+def test_a_resumed_fit_draws_what_an_uninterrupted_one_draws(tmp_path, restore, pipeline):
+    """With the callback, kill-and-resume ends with exactly the uninterrupted weights and step
+    record; without it, the resumed epochs see a new data order and new dropout masks (a
+    control: the test can fail). Also guards `ITERATORS_PER_EPOCH` and
+    `ITERATORS_READ_PER_EPOCH` against a Keras release that changes them."""
+    whole, whole_steps = train(tmp_path / "whole", restore, pipeline)
     with pytest.raises(Interrupt):
-        train(tmp_path / "killed", restore, interrupt_after=1)
-    resumed = train(tmp_path / "killed", restore)
+        train(tmp_path / "killed", restore, pipeline, interrupt_after=1)
+    resumed, resumed_steps = train(tmp_path / "killed", restore, pipeline)
     same = all(np.array_equal(a, b) for a, b in zip(whole, resumed, strict=True))
     assert same == restore
+    assert len(resumed_steps) == len(whole_steps)  # The steps before the kill are kept.
+    assert (resumed_steps == whole_steps) == restore
     assert not (tmp_path / "killed" / "random.json").exists()  # Finished: nothing to resume.
