@@ -60,9 +60,9 @@ class ModelRun:
 
     `train_model` passes `backup_dir` to `keras.callbacks.BackupAndRestore`, `history_path` to
     `TrainingRecorder`, `steps_path` to `gradients.StepRecorder`, `early_stopping_path` to
-    `ResumableEarlyStopping`, `random_state_path`
-    to `ResumableRandomness` and `tensorboard_dir` to `keras.callbacks.TensorBoard`; `notes`
-    takes anything else worth keeping for the report (e.g. a curriculum's pacing), JSON-friendly.
+    `ResumableEarlyStopping`, `random_state_path` to `ResumableRandomness` and `tensorboard_dir`
+    to `keras.callbacks.TensorBoard`; `notes` takes anything else worth keeping for the report
+    (e.g. a curriculum's pacing), JSON-friendly.
     """
 
     name: str
