@@ -8,11 +8,12 @@ training step also returns the global L2 norm of the gradient it computed, befor
 """
 
 import json
-import os
 import pathlib
 
 import keras
 import tensorflow as tf
+
+from common.nn import recorder
 
 
 @keras.saving.register_keras_serializable(package="dlfb")
@@ -108,11 +109,8 @@ class StepRecorder(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         self.steps_per_epoch.append(len(self.history[self.keys[0]]) - self.epoch_start_steps)
         if self.path is not None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            temporary = self.path.with_name(f".{self.path.name}.tmp")
             saved = {"steps_per_epoch": self.steps_per_epoch, "history": self.history}
-            temporary.write_text(json.dumps(saved))
-            os.replace(temporary, self.path)
+            recorder.save_json(self.path, saved)
 
     def summary(self):
         """The per-step values as a JSON-friendly dict of lists."""

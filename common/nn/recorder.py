@@ -9,6 +9,16 @@ import keras
 import tensorflow as tf
 
 
+def save_json(path, value):
+    """Writes `value` as JSON through a temporary sibling and a rename, so that a kill leaves the
+    previous file or the new one, never half of one (the training records that a resume reads)."""
+    path = pathlib.Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text(json.dumps(value))
+    os.replace(temporary, path)
+
+
 def gradient_norm(model, x, y):
     """Global L2 norm of the gradient of the model's loss on one batch `(x, y)`.
 
@@ -135,12 +145,8 @@ class TrainingRecorder(keras.callbacks.Callback):
             return {}  # A damaged record is started again; the weights come from the backup.
 
     def _save(self):
-        if self.path is None:
-            return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self.path.with_name(f".{self.path.name}.tmp")
-        temporary.write_text(json.dumps(self.history))
-        os.replace(temporary, self.path)
+        if self.path is not None:
+            save_json(self.path, self.history)
 
     def get_config(self):
         return {

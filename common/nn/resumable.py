@@ -14,7 +14,7 @@ import pathlib
 import keras
 import numpy as np
 
-from common.nn import callbacks
+from common.nn import callbacks, recorder
 
 STATE_KEYS = ("best_epoch", "best_value", "wait", "last_epoch")
 
@@ -66,9 +66,7 @@ class ResumableEarlyStopping(callbacks.ValidationEarlyStopping):
             np.savez(temporary, **arrays)
             os.replace(temporary, self.weights_path)
         state = {key: getattr(self, key) for key in STATE_KEYS}
-        temporary = self.path.with_name(f".{self.path.name}.tmp")
-        temporary.write_text(json.dumps(state))
-        os.replace(temporary, self.path)  # After the weights: the state never names lost ones.
+        recorder.save_json(self.path, state)  # After the weights: it never names lost ones.
 
     def on_train_end(self, logs=None):
         super().on_train_end(logs)
@@ -153,9 +151,7 @@ class ResumableRandomness(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         seeds = [np.asarray(variable).tolist() for variable in seed_generator_states(self.model)]
-        temporary = self.path.with_name(f".{self.path.name}.tmp")
-        temporary.write_text(json.dumps({"epoch": epoch, "seeds": seeds}))
-        os.replace(temporary, self.path)
+        recorder.save_json(self.path, {"epoch": epoch, "seeds": seeds})
 
     def on_train_end(self, logs=None):
         self.path.unlink(missing_ok=True)  # Finished: nothing is left to resume.
