@@ -28,30 +28,33 @@ warnings.filterwarnings("ignore", message=r"`shuffle=True` was passed, but will 
 # Lines TensorFlow's C++ core writes while it loads, before absl logging starts: the notice
 # that it has not started, and INFO records ("I0000 ..."), e.g. "oneDNN custom operations are on".
 STARTUP_NOISE = ("All log messages before absl::InitializeLog() is called", "I0000 ")
+STDERR_FD = 2  # Where the C++ core writes, whatever Python's sys.stderr is (pytest swaps it).
 
 
-def _import_tensorflow_quietly():
-    """Imports TensorFlow with its start-up INFO lines dropped; warnings and errors still show."""
+def drop_startup_noise(action):
+    """Runs `action()` with file descriptor 2 captured, then writes back every line of it that is
+    not start-up noise: TensorFlow's INFO lines go, its warnings and errors stay."""
     try:
-        stderr = sys.stderr.fileno()
-    except (AttributeError, OSError, ValueError):
-        import tensorflow  # noqa: F401  (no file descriptor to filter: a plain import)
-
-        return
+        os.fstat(STDERR_FD)
+    except OSError:  # No standard error at all: nothing to filter.
+        return action()
     sys.stderr.flush()
-    saved = os.dup(stderr)
+    saved = os.dup(STDERR_FD)
     with tempfile.TemporaryFile() as captured:
-        os.dup2(captured.fileno(), stderr)
+        os.dup2(captured.fileno(), STDERR_FD)
         try:
-            import tensorflow  # noqa: F401
+            return action()
         finally:
-            os.dup2(saved, stderr)
+            os.dup2(saved, STDERR_FD)
             os.close(saved)
             captured.seek(0)
-            for line in captured.read().decode("utf-8", "replace").splitlines(keepends=True):
-                if not any(noise in line for noise in STARTUP_NOISE):
-                    sys.stderr.write(line)
-            sys.stderr.flush()
+            for line in captured.read().splitlines(keepends=True):
+                if not any(noise.encode() in line for noise in STARTUP_NOISE):
+                    os.write(STDERR_FD, line)
+
+
+def _import_tensorflow():
+    import tensorflow  # noqa: F401
 
 
 if (
@@ -59,4 +62,4 @@ if (
     and "tensorflow" not in sys.modules
     and os.environ.get("DLFB_TF_STARTUP_LOG") != "1"
 ):
-    _import_tensorflow_quietly()
+    drop_startup_noise(_import_tensorflow)
