@@ -26,11 +26,14 @@ def smoke_config(**changes):
 
 
 def compiled(**changes):
-    """The recurrent model of a tiny smoke config with `changes`, compiled by the recipe."""
+    """The recurrent model of a tiny smoke config with `changes`, compiled by the recipe and run
+    eagerly: these tests take a step or two, and tracing a bidirectional RNN into a graph costs
+    seconds (the smoke run trains the compiled graph)."""
     config = smoke_config(**{**TINY, **changes})
     keras.utils.set_random_seed(config.seed)  # The same initial weights whatever ran before.
     network = model.build_model(config)
     train.compile_model(network, config, ONE_STEP)
+    network.run_eagerly = True
     return network
 
 
