@@ -92,7 +92,7 @@ class Config(config_lib.BaseConfig):
             shapes_image_size=32,
             shapes_train=200,
             shapes_validation=40,
-            shapes_test=40,
+            shapes_test=12,
             small_filters=8,
             feature_units=16,
             units=32,
