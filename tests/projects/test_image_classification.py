@@ -5,16 +5,12 @@ the tuner."""
 import ast
 import dataclasses
 import json
-import os
 import pathlib
-import subprocess
-import sys
 import types
 
 import numpy as np
 import pytest
 
-from common.data import loaders
 from common.experiment import config as config_lib
 from common.experiment import skeleton
 from projects.image_classification import __main__ as main
@@ -226,22 +222,14 @@ def test_configuration_errors_name_the_field():
             smoke_config(**bad)
 
 
-def test_command_line_trains_then_rebuilds_the_report(tmp_path):
-    environment = {
-        **os.environ,
-        "DLFB_DATA_DIR": str(loaders.sample_dir()),
-        "DLFB_CACHE_DIR": str(tmp_path / "cache"),
-    }
+def test_command_line_trains_then_rebuilds_the_report(offline_sample_only, tmp_path, capsys):
+    """The `train` and `report` commands, as the command line parses them (tests/projects/
+    test_resilience.py runs `python -m projects.<name>` itself, in fresh processes)."""
     flags = ["--preset", "smoke", "--out", str(tmp_path / "reports")]
     flags += ["--workdir", str(tmp_path / "runs"), "--set", "hidden_units=relu"]
-    module = [sys.executable, "-m", "projects.image_classification"]
-    for command in (["train"], ["report"]):
-        finished = subprocess.run(
-            module + command + flags, cwd=ROOT, env=environment, capture_output=True, text=True,
-            timeout=600,
-        )  # fmt: skip
-        assert finished.returncode == 0, finished.stderr[-3000:]
-        assert "test accuracy" in finished.stdout
+    for command in ("train", "report"):
+        assert main.cli.main(main.PROJECT, [command, *flags]) == 0
+        assert "test accuracy" in capsys.readouterr().out
     metrics = tmp_path / "reports" / "image_classification" / "metrics.json"
     assert "report_rebuilt" in json.loads(metrics.read_text())["metadata"]
     assert (tmp_path / "reports" / "index.html").exists()
