@@ -2,10 +2,10 @@
 way (no trial runs twice, the chief reports), and a search killed with SIGKILL resumes without
 losing or repeating a finished trial.
 
-The search is the sentiment project's smoke preset with a tiny space (50 words, reviews of 6
-tokens, batches of 256) on the bundled sample. `--epochs 1` gives Hyperband `max_epochs=2`, one
-bracket of two 2-epoch trials, which ends on its own: with `--max-trials` the first worker told
-to stop can leave the chief waiting in Keras Tuner's 20-second sleep for the other one.
+The search is the denoising autoencoder's smoke preset (the cheapest project to tune) on the
+bundled sample. `--epochs 1` gives Hyperband `max_epochs=2`, one bracket of two 2-epoch trials,
+which ends on its own: with `--max-trials` the first worker told to stop can leave the chief
+waiting in Keras Tuner's 20-second sleep for the other one.
 """
 
 import json
@@ -20,15 +20,7 @@ import time
 from common.data import loaders
 
 ROOT = pathlib.Path(__file__).resolve().parents[3]
-PROJECT = "sentiment_lstm"
-TINY_SEARCH = [
-    "--set",
-    "vocabulary_size=50",
-    "--set",
-    "length_choices=6",
-    "--set",
-    "batch_size=256",
-]
+PROJECT = "denoising_autoencoder"
 TRIALS = 2  # Hyperband's one bracket for max_epochs=2.
 
 
@@ -39,7 +31,7 @@ def free_port():
 
 
 def start(folder, cache, tuner=None, port=None):
-    """`python -m projects.sentiment_lstm tune` writing under `folder`, optionally distributed."""
+    """`python -m projects.<PROJECT> tune` writing under `folder`, optionally distributed."""
     environment = {
         **os.environ, "CI": "1", "DLFB_CACHE_DIR": str(cache), "DLFB_SYSTEM_DATA": "0",
     }  # fmt: skip
@@ -53,7 +45,7 @@ def start(folder, cache, tuner=None, port=None):
             KERASTUNER_ORACLE_PORT=str(port),
         )
     argv = [sys.executable, "-m", f"projects.{PROJECT}", "tune", "--preset", "smoke"]
-    argv += ["--epochs", "1", "--data-dir", str(loaders.sample_dir()), *TINY_SEARCH]
+    argv += ["--epochs", "1", "--data-dir", str(loaders.sample_dir())]
     argv += ["--workdir", str(folder / "runs"), "--out", str(folder / "reports")]
     return subprocess.Popen(
         argv, cwd=ROOT, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
